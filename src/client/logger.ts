@@ -1,0 +1,66 @@
+/**
+ * The small logging surface every part of ark-sdk writes to. Bring your own
+ * (pino, winston and console all fit) or use {@link consoleLogger}.
+ */
+
+/** Log levels, most verbose first. */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+/** Structured fields attached to a log line. */
+export type LogFields = Record<string, unknown>;
+
+/** What ark-sdk needs from a logger. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+function isLogLevel(value: string | undefined): value is LogLevel {
+  return value !== undefined && value in ORDER;
+}
+
+/** The level named by `ARK_SDK_LOG_LEVEL`, else `warn`. */
+export function levelFromEnv(env: NodeJS.ProcessEnv = process.env): LogLevel {
+  const raw = env.ARK_SDK_LOG_LEVEL?.toLowerCase();
+  return isLogLevel(raw) ? raw : "warn";
+}
+
+/**
+ * A logger writing one line per entry to stderr: `level message {json fields}`.
+ * @param level - the least severe level printed (default: `ARK_SDK_LOG_LEVEL`, else `warn`)
+ * @param scope - a prefix naming the component, e.g. `ark-sdk:client`
+ */
+export function consoleLogger(level: LogLevel = levelFromEnv(), scope = "ark-sdk"): Logger {
+  const min = ORDER[level];
+  const write = (lvl: Exclude<LogLevel, "silent">, message: string, fields?: LogFields) => {
+    if (ORDER[lvl] < min) return;
+    const tail = fields && Object.keys(fields).length > 0 ? ` ${safeJson(fields)}` : "";
+    process.stderr.write(`${new Date().toISOString()} ${lvl.toUpperCase()} [${scope}] ${message}${tail}\n`);
+  };
+  return {
+    debug: (m, f) => write("debug", m, f),
+    info: (m, f) => write("info", m, f),
+    warn: (m, f) => write("warn", m, f),
+    error: (m, f) => write("error", m, f),
+  };
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};
+
+function safeJson(fields: LogFields): string {
+  try {
+    return JSON.stringify(fields, (_key, value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value));
+  } catch {
+    return "[unserialisable fields]";
+  }
+}
