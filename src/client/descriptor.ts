@@ -4,6 +4,8 @@
  * write their own for kinds ark-sdk does not ship.
  */
 
+import type { KubernetesObject } from "./meta.js";
+
 /** An additional printer column of a CRD version (what `kubectl get` shows). */
 export interface PrinterColumn {
   name: string;
@@ -20,8 +22,12 @@ export interface ScaleSubresource {
   labelSelectorPath?: string;
 }
 
-/** Static facts about one version of one kind. */
-export interface ResourceDescriptor {
+/**
+ * Static facts about one version of one kind. The type parameter is the
+ * object type the kind's client reads and writes; it exists only for
+ * inference (`new ResourceClient(agentDescriptor)` is a client of `Agent`).
+ */
+export interface ResourceDescriptor<T extends KubernetesObject = KubernetesObject> {
   /** API group, e.g. `ark.mckinsey.com`. */
   readonly group: string;
   /** API version within the group, e.g. `v1alpha1`. */
@@ -49,4 +55,6 @@ export interface ResourceDescriptor {
   };
   /** Printer columns, in order. */
   readonly printerColumns: readonly PrinterColumn[];
+  /** Phantom field carrying `T`; never set at run time. */
+  readonly __object?: T;
 }
