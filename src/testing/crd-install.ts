@@ -1,0 +1,96 @@
+/**
+ * Installs CustomResourceDefinitions into a control plane and waits until the
+ * API server serves them (condition `Established`).
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import type { ApiConnection } from "./api-requests.js";
+import { ControlPlaneError } from "./errors.js";
+
+/** A CRD as plain JSON (`apiextensions.k8s.io/v1`). */
+export interface CrdObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+
+function isCrd(doc: unknown): doc is CrdObject {
+  if (typeof doc !== "object" || doc === null) return false;
+  const d = doc as { kind?: unknown; metadata?: { name?: unknown } };
+  return d.kind === "CustomResourceDefinition" && typeof d.metadata?.name === "string";
+}
+
+/** Reads every CRD document of the YAML files directly in `dir`. */
+export async function readCrdDir(dir: string): Promise<CrdObject[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+  const out: CrdObject[] = [];
+  for (const f of files) {
+    for (const doc of parseAllDocuments(await readFile(join(dir, f), "utf8"))) {
+      const json: unknown = doc.toJSON();
+      if (isCrd(json)) out.push(json);
+    }
+  }
+  return out;
+}
+
+/** The ARK CRD folder of this repository's steering checkout (`../shared/ark-crds`), or `ARK_SDK_CRD_DIR`. */
+export function sharedCrdDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ARK_SDK_CRD_DIR) return env.ARK_SDK_CRD_DIR;
+  // src/testing/ or dist/testing/ → package root → its sibling shared/.
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  return join(root, "..", "shared", "ark-crds");
+}
+
+/** ARK's CRDs: rebuilt from the SDK's generated schema when present, else read from {@link sharedCrdDir}. */
+export async function arkCrds(): Promise<CrdObject[]> {
+  const specifier = "../generated/index.js";
+  try {
+    const mod = (await import(specifier)) as { arkCustomResourceDefinitions?: () => unknown[] };
+    if (typeof mod.arkCustomResourceDefinitions === "function") {
+      const crds = mod.arkCustomResourceDefinitions().filter(isCrd);
+      if (crds.length > 0) return crds;
+    }
+  } catch {
+    // The generated module is not there yet: fall back to the YAML files.
+  }
+  return readCrdDir(sharedCrdDir());
+}
+
+function isEstablished(body: unknown): boolean {
+  const conditions = (body as { status?: { conditions?: { type?: string; status?: string }[] } } | undefined)?.status?.conditions ?? [];
+  return conditions.some((c) => c.type === "Established" && c.status === "True");
+}
+
+/** Creates (or replaces) each CRD, then waits until all are Established. */
+export async function installCrds(api: ApiConnection, crds: readonly CrdObject[], timeoutMs = 30_000): Promise<void> {
+  for (const crd of crds) {
+    const created = await api.send("POST", CRD_PATH, crd);
+    if (created.status === 409) {
+      const current = await api.send("GET", `${CRD_PATH}/${crd.metadata.name}`);
+      const rv = (current.body as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
+      const replaced = await api.send("PUT", `${CRD_PATH}/${crd.metadata.name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: rv } });
+      if (replaced.status >= 300) throw new ControlPlaneError("crd-install-failed", `Replacing CRD ${crd.metadata.name} failed (${replaced.status}): ${replaced.text.slice(0, 500)}`);
+    } else if (created.status >= 300) {
+      throw new ControlPlaneError("crd-install-failed", `Installing CRD ${crd.metadata.name} failed (${created.status}): ${created.text.slice(0, 500)}`);
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(crds.map((c) => c.metadata.name));
+  while (pending.size > 0) {
+    for (const name of [...pending]) {
+      const res = await api.send("GET", `${CRD_PATH}/${name}`);
+      if (res.status === 200 && isEstablished(res.body)) pending.delete(name);
+    }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline) {
+      throw new ControlPlaneError("crd-not-established", `CRDs not Established within ${timeoutMs} ms: ${[...pending].join(", ")}. The API server log may say why.`, "kube-apiserver");
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * `ark-sdk/testing`: a real local Kubernetes control plane with ARK's CRDs,
+ * for tests, benchmarks and development.
+ * @packageDocumentation
+ */
+export { startControlPlane, type ControlPlane, type ControlPlaneOptions, type StaticUser } from "./control-plane.js";
+export { testCluster, publishControlPlane, SHARED_PLANE_ENV, type TestCluster, type PlaneInfo } from "./test-cluster.js";
+export { findBinaries, binaryCandidates, controlPlaneCacheDir, CONTROL_PLANE_VERSION, type ControlPlaneBinaries } from "./binaries.js";
+export { ControlPlaneError, type ControlPlaneFailure } from "./errors.js";
+export { readCrdDir, type CrdObject } from "./crd-install.js";

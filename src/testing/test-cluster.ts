@@ -1,0 +1,92 @@
+/**
+ * One control plane per test run, shared by every test file: a runner starts
+ * it and publishes where it is (ARK_SDK_TEST_CONTROL_PLANE, a JSON file);
+ * each file attaches with {@link testCluster} and works in its own namespace.
+ * A file run on its own starts (and later stops) a plane of its own.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { ApiConnection } from "./api-requests.js";
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
+import { issueClientCert } from "./pki.js";
+import { writeKubeconfig } from "./kubeconfig-file.js";
+
+/** The environment variable naming the shared plane's description file. */
+export const SHARED_PLANE_ENV = "ARK_SDK_TEST_CONTROL_PLANE";
+
+/** What a runner publishes about the plane it started. */
+export interface PlaneInfo {
+  server: string;
+  kubeconfigPath: string;
+  adminToken: string;
+  caPem: string;
+  dir: string;
+}
+
+/** Writes `plane`'s description for {@link testCluster} to attach to. */
+export async function publishControlPlane(plane: ControlPlane, path: string): Promise<void> {
+  const info: PlaneInfo = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, adminToken: plane.adminToken, caPem: plane.caPem, dir: plane.dir };
+  await writeFile(path, JSON.stringify(info), { mode: 0o600 });
+}
+
+/** A control plane as one test file sees it. */
+export interface TestCluster {
+  readonly server: string;
+  readonly kubeconfigPath: string;
+  readonly kubeConfig: KubeConfig;
+  /** The plane itself when this file started it (fault hooks live there); undefined when shared. */
+  readonly plane?: ControlPlane;
+  /** Creates a namespace with a unique name starting with `prefix`; returns its name. */
+  namespace(prefix?: string): Promise<string>;
+  /** A kubeconfig for a non-admin user (x509 client certificate). */
+  userKubeconfig(name: string, groups?: readonly string[]): Promise<string>;
+  /** Stops the plane if this file started it; otherwise only releases connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Attaches to the run's shared control plane, or starts one when none is
+ * published. Call `close()` in an `after()` hook.
+ */
+export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<TestCluster> {
+  const infoPath = env[SHARED_PLANE_ENV];
+  let info: PlaneInfo;
+  let plane: ControlPlane | undefined;
+  if (infoPath) {
+    info = JSON.parse(await readFile(infoPath, "utf8")) as PlaneInfo;
+  } else {
+    plane = await startControlPlane(options);
+    info = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, adminToken: plane.adminToken, caPem: plane.caPem, dir: plane.dir };
+  }
+  const kubeConfig = plane?.kubeConfig ?? new KubeConfig();
+  if (!plane) kubeConfig.loadFromFile(info.kubeconfigPath);
+  const api = new ApiConnection(info.server, info.caPem, info.adminToken);
+  let seq = 0;
+  return {
+    server: info.server,
+    kubeconfigPath: info.kubeconfigPath,
+    kubeConfig,
+    plane,
+    async namespace(prefix = "test") {
+      const clean = prefix.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40).replace(/-+$/, "");
+      const name = `${clean}-${randomBytes(3).toString("hex")}`;
+      const res = await api.send("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+      if (res.status !== 201) throw new Error(`creating namespace ${name} failed: ${res.status} ${res.text.slice(0, 300)}`);
+      return name;
+    },
+    async userKubeconfig(name, groups = []) {
+      if (plane) return plane.userKubeconfig(name, groups);
+      const stem = `shared-user-${process.pid}-${++seq}`;
+      const cert = await issueClientCert({ cert: join(info.dir, "client-ca.crt"), key: join(info.dir, "client-ca.key") }, info.dir, stem, name, groups);
+      const path = join(info.dir, `${stem}.kubeconfig`);
+      await writeKubeconfig(path, { server: info.server, caFile: join(info.dir, "certs", "apiserver.crt"), user: name, credentials: { clientCertificate: cert.cert, clientKey: cert.key } });
+      return path;
+    },
+    async close() {
+      await api.close();
+      await plane?.stop();
+    },
+  };
+}
