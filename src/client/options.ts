@@ -1,0 +1,111 @@
+/**
+ * Option and result types of the resource client's methods. Every method
+ * takes a signal and a timeout; writes take `dryRun` and a field manager.
+ */
+
+import type { BackoffOptions } from "./backoff.js";
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Aborts the call; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Deadline of this call including retries, ms (default: the client's, 30,000). */
+  timeout?: number;
+  /** Namespace of this call, overriding the client's (namespaced kinds only). */
+  namespace?: string;
+}
+
+/** Options of create, update, patch and apply. */
+export interface WriteOptions extends CallOptions {
+  /** `"All"`: the server validates and answers but stores nothing. */
+  dryRun?: "All";
+  /** Field manager recorded in `managedFields` (default: the client's, `ark-sdk`). */
+  fieldManager?: string;
+  /** Client-side schema validation before sending (default: the client's setting, on). */
+  validate?: boolean;
+}
+
+/** A label selector: the API's string form (`app=x,tier!=db`) or equality pairs. */
+export type LabelSelector = string | Record<string, string>;
+
+/** Options of list and iterate. */
+export interface ListOptions extends CallOptions {
+  labelSelector?: LabelSelector;
+  /** e.g. `metadata.name=x` (custom resources support only `metadata.name` and `metadata.namespace`). */
+  fieldSelector?: string;
+  /** Page size used to fetch everything (default 500). */
+  limit?: number;
+}
+
+/** Options of {@link ResourceClient.listPage}. */
+export interface ListPageOptions extends CallOptions {
+  labelSelector?: LabelSelector;
+  fieldSelector?: string;
+  /** Maximum items in this page. */
+  limit?: number;
+  /** The `continue` token of the previous page. */
+  continue?: string;
+  /** List at this resourceVersion (`"0"`: any cached state is fine). */
+  resourceVersion?: string;
+}
+
+/** One page of a list. */
+export interface ListPage<T> {
+  items: T[];
+  /** Token for the next page; `undefined` on the last page. */
+  continue: string | undefined;
+  /** How many items remain after this page, when the server says. */
+  remainingItemCount: number | undefined;
+  /** The list's resourceVersion (watch from here to see later changes). */
+  resourceVersion: string;
+}
+
+/** Patch flavours: JSON merge patch (RFC 7386), JSON patch (RFC 6902), or strategic merge (built-in kinds only; custom resources answer 415). */
+export type PatchType = "merge" | "json" | "strategic";
+
+/** Options of patch and patchStatus. */
+export interface PatchOptions extends WriteOptions {
+  /** Default `"merge"`. */
+  type?: PatchType;
+}
+
+/** One RFC 6902 operation. */
+export type JsonPatchOperation =
+  | { op: "add" | "replace" | "test"; path: string; value: unknown }
+  | { op: "remove"; path: string }
+  | { op: "move" | "copy"; from: string; path: string };
+
+/** Options of server-side apply. */
+export interface ApplyOptions extends WriteOptions {
+  /** Take ownership of fields another manager owns instead of failing with a conflict. */
+  force?: boolean;
+}
+
+/** Options of delete. */
+export interface DeleteOptions extends CallOptions {
+  propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  /** Delete only if the object still has this uid and/or resourceVersion. */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  gracePeriodSeconds?: number;
+  dryRun?: "All";
+}
+
+/** Options of watch. */
+export interface WatchOptions extends Omit<CallOptions, "timeout"> {
+  /** Start after this resourceVersion. Without it the watch lists first and reports every existing object as ADDED. */
+  resourceVersion?: string;
+  labelSelector?: LabelSelector;
+  fieldSelector?: string;
+  /** Reconnect when the connection is silent this long, ms (default 60,000). Not a total timeout. */
+  idleTimeout?: number;
+  /** Reconnect spacing (default 200 ms doubling to 30 s, with jitter). */
+  backoff?: BackoffOptions;
+  /** Yield BOOKMARK events (default false; they are always requested and used for resuming). */
+  bookmarks?: boolean;
+}
+
+/** Options of waitFor. */
+export interface WaitOptions extends Omit<CallOptions, "timeout"> {
+  /** Give up after this long, ms, with a `TimeoutError` (reason `WaitTimeout`). Default: wait until `signal` aborts. */
+  timeout?: number;
+}

@@ -1,0 +1,215 @@
+/**
+ * The list-then-watch loop behind `watch()` and informers. It keeps the last
+ * seen state of every object so that whatever goes wrong (a dropped or silent
+ * connection, a restarted API server, a `410 Gone` after etcd compaction) the
+ * consumer still sees every change exactly as a sequence of ADDED, MODIFIED
+ * and DELETED events, never a gap.
+ */
+
+import { backoffDelay, sleep, type BackoffOptions } from "./backoff.js";
+import { ConnectionError, GoneError, ServerError, TimeoutError, TooManyRequestsError, errorFromStatus } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { KubernetesObject, Status } from "./meta.js";
+
+/** What a bookmark carries: only the resourceVersion the watch has reached. */
+export interface BookmarkObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { resourceVersion: string; annotations?: Record<string, string> };
+}
+
+/** One change of a watched kind. */
+export type WatchEvent<T> =
+  | { type: "ADDED" | "MODIFIED" | "DELETED"; object: T }
+  | { type: "BOOKMARK"; object: BookmarkObject };
+
+/** The type of a {@link WatchEvent}. */
+export type WatchEventType = WatchEvent<KubernetesObject>["type"];
+
+/** A change as the loop reports it internally: with the state it replaced, for informers' update handlers. */
+export type StoreEvent<T> =
+  | { type: "ADDED" | "MODIFIED" | "DELETED"; object: T; previous: T | undefined }
+  | { type: "BOOKMARK"; object: BookmarkObject; previous: undefined }
+  | { type: "SYNCED"; resourceVersion: string };
+
+/** A page of a list, as the loop needs it. */
+export interface SourcePage<T> {
+  items: T[];
+  continue: string | undefined;
+  resourceVersion: string;
+}
+
+/** Where the loop reads from: one kind, one scope, fixed selectors. */
+export interface ListWatchSource<T> {
+  listPage(options: { limit: number; continue: string | undefined; signal: AbortSignal }): Promise<SourcePage<T>>;
+  watchLines(options: { resourceVersion: string; timeoutSeconds: number; idleTimeoutMs: number; signal: AbortSignal }): AsyncIterable<string>;
+  /** Kind name for messages. */
+  readonly kind: string;
+}
+
+/** Options of the list-watch loop. */
+export interface ListWatchOptions<T> {
+  /** Where to start; `undefined` lists first and reports every existing object as ADDED. */
+  resourceVersion?: string;
+  /** The last known state, keyed by `namespace/name`; the loop keeps it current. */
+  store: Map<string, T>;
+  /** Applied to each object before it is stored and reported. */
+  transform?: (object: T) => T;
+  signal: AbortSignal;
+  /** Reconnect when no bytes arrive for this long, ms. */
+  idleTimeoutMs: number;
+  backoff: BackoffOptions;
+  pageSize: number;
+  /** Keep going after errors that are not transient (403, 404, …), reporting them to `onError`. */
+  retryAllErrors: boolean;
+  onError?: (error: unknown) => void;
+  logger: Logger;
+}
+
+/** The key of an object in a store: `namespace/name` (`name` for cluster-scoped kinds). */
+export function objectKey(object: KubernetesObject): string {
+  const meta = object.metadata ?? {};
+  return meta.namespace ? `${meta.namespace}/${meta.name ?? ""}` : (meta.name ?? "");
+}
+
+function resourceVersionOf(object: KubernetesObject): string | undefined {
+  return object.metadata?.resourceVersion;
+}
+
+/** Errors after which reconnecting can help. */
+function isTransient(error: unknown): boolean {
+  return error instanceof ConnectionError || error instanceof TimeoutError || error instanceof ServerError || error instanceof TooManyRequestsError;
+}
+
+class WatchRestart extends Error {}
+
+/**
+ * Runs list+watch until `signal` aborts, yielding every change. Never ends on
+ * its own except by throwing a non-transient error when `retryAllErrors` is
+ * false.
+ */
+export async function* listWatch<T extends KubernetesObject>(source: ListWatchSource<T>, options: ListWatchOptions<T>): AsyncGenerator<StoreEvent<T>, void, undefined> {
+  const { store, signal, logger } = options;
+  const transform = options.transform ?? ((o: T) => o);
+  let resourceVersion = options.resourceVersion;
+  let failures = 0;
+  let needList = resourceVersion === undefined;
+
+  while (!signal.aborted) {
+    try {
+      if (needList) {
+        const listed = yield* relist(source, options, transform);
+        resourceVersion = listed;
+        needList = false;
+        failures = 0;
+        yield { type: "SYNCED", resourceVersion: listed };
+      }
+      const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+      const lines = source.watchLines({ resourceVersion: resourceVersion ?? "", timeoutSeconds, idleTimeoutMs: options.idleTimeoutMs, signal });
+      for await (const line of lines) {
+        failures = 0;
+        const event = parseEvent(line, source.kind);
+        if (event.type === "ERROR") {
+          const error = errorFromStatus(event.object as Status, { method: "GET", path: "watch", kind: source.kind });
+          throw error;
+        }
+        if (event.type === "BOOKMARK") {
+          const rv = resourceVersionOf(event.object);
+          if (rv) resourceVersion = rv;
+          yield { type: "BOOKMARK", object: event.object as BookmarkObject, previous: undefined };
+          continue;
+        }
+        const object = transform(event.object as T);
+        const rv = resourceVersionOf(object);
+        if (rv) resourceVersion = rv;
+        const key = objectKey(object);
+        const previous = store.get(key);
+        if (event.type === "DELETED") store.delete(key);
+        else store.set(key, object);
+        yield { type: event.type, object, previous };
+      }
+      // The server ended the watch (its timeout): carry on from where we are.
+      logger.debug("watch ended by server; resuming", { kind: source.kind, resourceVersion });
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof GoneError) {
+        logger.info("watch resourceVersion expired (410); relisting", { kind: source.kind, resourceVersion });
+        needList = true;
+        continue;
+      }
+      if (error instanceof TimeoutError && error.reason === "IdleTimeout") {
+        logger.debug("watch idle; reconnecting", { kind: source.kind, resourceVersion });
+        continue;
+      }
+      if (!(error instanceof WatchRestart) && !isTransient(error) && !options.retryAllErrors) throw error;
+      failures += 1;
+      const delay = backoffDelay(failures, options.backoff);
+      options.onError?.(error);
+      logger.warn("watch failed; retrying", { kind: source.kind, attempt: failures, delayMs: Math.round(delay), error: error instanceof Error ? error.message : String(error) });
+      try {
+        await sleep(delay, signal);
+      } catch {
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * Lists everything, reconciles the store with it (ADDED for new objects,
+ * MODIFIED for changed resourceVersions, DELETED for vanished ones) and
+ * returns the list's resourceVersion to watch from.
+ */
+async function* relist<T extends KubernetesObject>(source: ListWatchSource<T>, options: ListWatchOptions<T>, transform: (o: T) => T): AsyncGenerator<StoreEvent<T>, string, undefined> {
+  const fresh = new Map<string, T>();
+  let token: string | undefined;
+  let resourceVersion = "";
+  do {
+    const page = await source.listPage({ limit: options.pageSize, continue: token, signal: options.signal }).catch((error: unknown) => {
+      // A continue token that expired mid-list: start the list again from the top.
+      if (error instanceof GoneError && token !== undefined) throw new WatchRestart("continue token expired");
+      throw error;
+    });
+    for (const item of page.items) {
+      const object = transform(item);
+      fresh.set(objectKey(object), object);
+    }
+    token = page.continue;
+    resourceVersion = page.resourceVersion;
+  } while (token);
+
+  const { store } = options;
+  for (const [key, object] of fresh) {
+    const previous = store.get(key);
+    if (previous && resourceVersionOf(previous) === resourceVersionOf(object)) continue;
+    store.set(key, object);
+    yield { type: previous ? "MODIFIED" : "ADDED", object, previous };
+  }
+  const gone = [...store.keys()].filter((key) => !fresh.has(key));
+  for (const key of gone) {
+    const previous = store.get(key) as T;
+    store.delete(key);
+    yield { type: "DELETED", object: previous, previous };
+  }
+  return resourceVersion;
+}
+
+interface RawEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: KubernetesObject;
+}
+
+function parseEvent(line: string, kind: string): RawEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new ConnectionError({ status: 0, reason: "MalformedWatchEvent", message: `${kind} watch sent a line that is not JSON: ${line.slice(0, 200)}`, code: undefined });
+  }
+  const event = parsed as { type?: unknown; object?: unknown };
+  const known = ["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"];
+  if (typeof event.type !== "string" || !known.includes(event.type) || typeof event.object !== "object" || event.object === null) {
+    throw new ConnectionError({ status: 0, reason: "MalformedWatchEvent", message: `${kind} watch sent an unexpected event: ${line.slice(0, 200)}`, code: undefined });
+  }
+  return parsed as RawEvent;
+}
