@@ -96,8 +96,8 @@ export class JwksCache {
     await this.current();
   }
 
-  /** The `kid`s currently cached (empty before the first fetch). */
-  get cachedKids(): readonly string[] {
+  /** The cached keys as `"kid" (kty)` (empty before the first fetch). */
+  get cachedKeys(): readonly string[] {
     return this.cached?.kids ?? [];
   }
 
@@ -173,14 +173,18 @@ function keyError(error: unknown, header: JWSHeaderParameters): AuthenticationEr
   return new TokenValidationError("Failed to get signing key", `Failed to get signing key: ${errorMessage(error)}`, { cause: error });
 }
 
+// "key-1" (RSA), for logs and details: shows why a kid that is present may still not match an alg.
 function listKids(body: unknown): string[] {
   const keys = (body as { keys?: unknown }).keys;
   if (!Array.isArray(keys)) return [];
-  return keys.map((key: unknown) => (typeof key === "object" && key !== null && typeof (key as { kid?: unknown }).kid === "string" ? (key as { kid: string }).kid : "(no kid)"));
+  return keys.map((key: unknown) => {
+    const { kid, kty } = (typeof key === "object" && key !== null ? key : {}) as { kid?: unknown; kty?: unknown };
+    return `${typeof kid === "string" ? JSON.stringify(kid) : "(no kid)"} (${String(kty)})`;
+  });
 }
 
 function describeKids(kids: readonly string[]): string {
-  return kids.length === 0 ? "no keys" : `kids ${kids.map((kid) => JSON.stringify(kid)).join(", ")}`;
+  return kids.length === 0 ? "no keys" : `keys ${kids.join(", ")}`;
 }
 
 // The kid comes from the caller: quote it and cap its length before it reaches a log line.

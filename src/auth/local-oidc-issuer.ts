@@ -58,7 +58,7 @@ export interface LocalOidcIssuer {
   setDiscoveryDocument(document: Record<string, unknown> | undefined): void;
   /** Makes the JWKS endpoint answer 503 (`false`) or serve keys again (`true`). */
   setJwksAvailable(available: boolean): void;
-  /** Stops the server. */
+  /** Stops the server (again: no-op). */
   close(): Promise<void>;
 }
 
@@ -158,6 +158,7 @@ export async function startLocalOidcIssuer(options: LocalOidcIssuerOptions = {})
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        if (!server.listening) return resolve();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
