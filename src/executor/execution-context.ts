@@ -1,0 +1,172 @@
+/**
+ * The per-execution handle an engine receives: cancellation, streaming,
+ * status updates and usage reporting. Each execution gets its own context,
+ * so concurrent executions never share streaming state (the Python SDK kept
+ * it on the executor object, which concurrent requests overwrite).
+ */
+
+import type { Claims } from "../auth/request-guard.js";
+import type { Logger } from "../client/logger.js";
+import type { BrokerStream, StreamedToolCall } from "./broker-client.js";
+import { ExecutionAbortedError, errorMessage, type AbortCause } from "./errors.js";
+import { addTokenUsage, validateTokenUsage, type TokenUsage } from "./messages.js";
+import type { QueryRef } from "./query-extension.js";
+
+/** What an engine can do and know while it runs one query. */
+export interface ExecutionContext {
+  /**
+   * Fires on A2A `tasks/cancel`, the Query's `spec.cancel`, the deadline
+   * (`spec.timeout`), shutdown after the grace period, and when the caller
+   * hangs up. Its `reason` is an `ExecutionAbortedError` naming the cause.
+   * Pass it to everything that can wait (fetch, SDK calls, timers).
+   */
+  readonly signal: AbortSignal;
+  /** The ARK query reference (`undefined` for requests of the REST `/execute` protocol). */
+  readonly queryRef: QueryRef | undefined;
+  /** True when ARK's completions engine dispatched one team member: no broker, no status writes. */
+  readonly isSubTarget: boolean;
+  /** The conversation scope of this execution (`""` when none). */
+  readonly conversationId: string;
+  /** The A2A task id of this execution. */
+  readonly taskId: string;
+  /** The verified identity of the caller, when the app has an auth guard. */
+  readonly caller: Claims | undefined;
+  /** Logger scoped to this execution. */
+  readonly logger: Logger;
+  /** Streams a piece of the answer (to the broker and to A2A streaming clients). */
+  streamChunk(text: string): Promise<void>;
+  /**
+   * Streams a tool call to the broker. Object arguments are JSON-encoded;
+   * `index` defaults to a per-execution counter (0, 1, 2…).
+   */
+  streamToolCall(name: string, args?: string | Record<string, unknown>, toolCallId?: string, index?: number): Promise<void>;
+  /** Sets the Query's `status.phase` and merges a `Completed=False` condition (e.g. `provisioning`). No-op for sub-targets. */
+  updateQueryPhase(phase: string, reason: string, message?: string): Promise<void>;
+  /** Adds tokens to this execution's usage; the sum goes back to ARK (`status.tokenUsage`). */
+  reportUsage(usage: TokenUsage): void;
+  /** `fetch` that aborts with {@link signal} (combined with `init.signal` when given). */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+}
+
+/** Writes a Query's phase; implemented by the cluster-backed status updater. */
+export interface QueryPhaseWriter {
+  updatePhase(ref: QueryRef, phase: string, reason: string, message: string): Promise<void>;
+}
+
+/** Where an execution's output goes besides its answer. */
+export interface ExecutionSinks {
+  broker?: BrokerStream;
+  status?: QueryPhaseWriter;
+  /** Receives each text chunk (A2A `message/stream` clients). */
+  onChunk?: (text: string) => void;
+}
+
+/** @internal The context implementation the app drives. */
+export class ExecutionRun implements ExecutionContext {
+  readonly signal: AbortSignal;
+  readonly queryRef: QueryRef | undefined;
+  readonly isSubTarget: boolean;
+  readonly conversationId: string;
+  readonly taskId: string;
+  readonly caller: Claims | undefined;
+  readonly logger: Logger;
+  /** Whether a text chunk reached the broker (then no fallback chunk is sent). */
+  streamedToBroker = false;
+  usage: TokenUsage | undefined;
+  private readonly controller = new AbortController();
+  private readonly sinks: ExecutionSinks;
+  private toolCallIndex = 0;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(init: {
+    queryRef: QueryRef | undefined;
+    conversationId: string;
+    taskId: string;
+    caller: Claims | undefined;
+    logger: Logger;
+    sinks: ExecutionSinks;
+  }) {
+    this.signal = this.controller.signal;
+    this.queryRef = init.queryRef;
+    this.isSubTarget = init.queryRef?.target !== undefined;
+    this.conversationId = init.conversationId;
+    this.taskId = init.taskId;
+    this.caller = init.caller;
+    this.logger = init.logger;
+    this.sinks = init.sinks;
+  }
+
+  /** Aborts the execution (first cause wins). */
+  abort(cause: AbortCause): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new ExecutionAbortedError(cause));
+  }
+
+  /** Aborts with `cause` when `source` fires (or already has). */
+  linkAbort(source: AbortSignal | undefined, cause: AbortCause): void {
+    if (!source) return;
+    if (source.aborted) return this.abort(cause);
+    const onAbort = () => this.abort(cause);
+    source.addEventListener("abort", onAbort, { once: true });
+    this.cleanups.push(() => source.removeEventListener("abort", onAbort));
+  }
+
+  /** Aborts with `deadline` after `ms` (ignored when not a positive finite number). */
+  setDeadline(ms: number | undefined): void {
+    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return;
+    const timer = setTimeout(() => this.abort("deadline"), ms);
+    timer.unref?.();
+    this.cleanups.push(() => clearTimeout(timer));
+  }
+
+  /** Detaches from every source and timer. */
+  dispose(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  /** The abort cause, when aborted. */
+  get abortError(): ExecutionAbortedError | undefined {
+    const reason: unknown = this.signal.reason;
+    return this.signal.aborted && reason instanceof ExecutionAbortedError ? reason : undefined;
+  }
+
+  async streamChunk(text: string): Promise<void> {
+    if (typeof text !== "string") throw new TypeError("streamChunk(text): text must be a string");
+    if (text === "") return;
+    this.sinks.onChunk?.(text);
+    if (this.sinks.broker) {
+      this.streamedToBroker = true;
+      await this.sinks.broker.sendChunk(text);
+    }
+  }
+
+  async streamToolCall(name: string, args: string | Record<string, unknown> = "", toolCallId = "", index?: number): Promise<void> {
+    if (typeof name !== "string" || name === "") throw new TypeError("streamToolCall(name): name must be a non-empty string");
+    if (!this.sinks.broker) return;
+    const call: StreamedToolCall = {
+      index: index ?? this.toolCallIndex++,
+      id: toolCallId,
+      type: "function",
+      function: { name, arguments: typeof args === "string" ? args : JSON.stringify(args) },
+    };
+    await this.sinks.broker.sendChunk("", null, [call]);
+  }
+
+  async updateQueryPhase(phase: string, reason: string, message = ""): Promise<void> {
+    if (!this.sinks.status || !this.queryRef || this.isSubTarget) return;
+    try {
+      await this.sinks.status.updatePhase(this.queryRef, phase, reason, message);
+    } catch (error) {
+      // Status is informational: a failed write must not fail the execution.
+      this.logger.error(`failed to update query phase: ${errorMessage(error)}`, { query: this.queryRef.name, phase });
+    }
+  }
+
+  reportUsage(usage: TokenUsage): void {
+    this.usage = addTokenUsage(this.usage, validateTokenUsage(usage));
+  }
+
+  fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    const signal = init.signal ? AbortSignal.any([this.signal, init.signal]) : this.signal;
+    return fetch(input, { ...init, signal });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The seam between the app and the cluster: turning a QueryRef into an
+ * `ExecutionEngineRequest`, plus what the app needs to enforce the Query's
+ * cancellation and deadline, and where to stream. The cluster-backed
+ * implementation is `ClusterQueryResolver`; tests and local tools may supply
+ * their own.
+ */
+
+import type { BrokerStream } from "./broker-client.js";
+import type { QueryPhaseWriter } from "./execution-context.js";
+import type { QueryRef } from "./query-extension.js";
+import type { ExecutionEngineRequest } from "./types.js";
+
+/** Inputs of a resolution besides the reference. */
+export interface ResolveInput {
+  /** The user text of the A2A message. */
+  userInput: string;
+  /** The conversation scope chosen by the app (QueryRef's, else the message's context id). */
+  conversationId: string;
+}
+
+/** A resolved query. */
+export interface ResolvedQuery {
+  request: ExecutionEngineRequest;
+  /** The Query's `spec.timeout`, ms: the app aborts the execution when it elapses. */
+  timeoutMs?: number;
+  /** Fires when the Query's `spec.cancel` becomes true. */
+  cancelSignal?: AbortSignal;
+  /** Releases what the resolution holds (cancellation watch…); called once the execution ended. */
+  release?: () => void;
+}
+
+/** Turns QueryRefs into requests. */
+export interface QueryResolver {
+  /**
+   * Resolves a reference. Throws `QueryResolutionError` for a Query (or an
+   * object it names) that cannot be resolved.
+   */
+  resolve(ref: QueryRef, input: ResolveInput, signal: AbortSignal): Promise<ResolvedQuery>;
+  /** The broker stream of a top-level query, or `undefined` when streaming is not configured in its namespace. */
+  brokerFor?(ref: QueryRef, request: ExecutionEngineRequest, signal: AbortSignal): Promise<BrokerStream | undefined>;
+  /** Writes Query status phases (`ctx.updateQueryPhase`). */
+  readonly statusWriter?: QueryPhaseWriter;
+  /** Stops watches and caches. */
+  close?(): Promise<void>;
+}
