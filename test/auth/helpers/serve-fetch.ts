@@ -38,7 +38,9 @@ async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerR
   });
   try {
     const response = await handler(request);
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    const head: Record<string, string> = {};
+    response.headers.forEach((value, name) => (head[name] = value));
+    res.writeHead(response.status, head);
     res.end(Buffer.from(await response.arrayBuffer()));
   } catch (error) {
     res.writeHead(500, { "content-type": "text/plain" });
