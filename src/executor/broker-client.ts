@@ -99,6 +99,12 @@ export class BrokerStream {
     return this.ndjson(this.buildFinalChunk(responseText, responseMessages, tokenUsage));
   }
 
+  /** Reports a failed execution on the stream (`{ error: { message, type, code }, ark }`). */
+  sendError(message: string): Promise<void> {
+    const line = { error: { message, type: "execution_error", code: "execution_error" }, ark: this.ark };
+    return this.post(`/stream/${encodeURIComponent(this.options.queryName)}`, "application/x-ndjson", `${JSON.stringify(line)}\n`, "error chunk");
+  }
+
   /** Writes messages to conversation memory (`POST /messages`). */
   sendMessages(conversationId: string, messages: WireMessage[]): Promise<void> {
     const body: Record<string, unknown> = { conversation_id: conversationId, query_id: this.options.queryName, messages };

@@ -74,7 +74,8 @@ export class ExecutionRun implements ExecutionContext {
   streamedToBroker = false;
   usage: TokenUsage | undefined;
   private readonly controller = new AbortController();
-  private readonly sinks: ExecutionSinks;
+  /** Where output goes; the runtime attaches the broker and status writer once the Query is resolved. */
+  readonly sinks: ExecutionSinks;
   private toolCallIndex = 0;
   private readonly cleanups: (() => void)[] = [];
 

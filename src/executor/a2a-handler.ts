@@ -1,0 +1,228 @@
+/**
+ * The A2A JSON-RPC methods: `message/send` (blocking, as ARK calls it, or
+ * not), `message/stream` (Server-Sent Events), `tasks/get` and
+ * `tasks/cancel`. A blocking send answers with the agent Message ARK
+ * expects; a failed execution answers with a JSON-RPC error, which ARK's
+ * controller records as a failed query. Streaming and non-blocking calls
+ * run as tasks that end `completed`, `failed` or `canceled`.
+ */
+
+import { randomUUID } from "node:crypto";
+import type { Claims } from "../auth/request-guard.js";
+import type { Logger } from "../client/logger.js";
+import type { A2AArtifact, A2AMessage, A2AStreamEvent, A2ATask } from "./a2a.js";
+import { readSendParams, readTaskParams } from "./a2a-params.js";
+import { ExecutionAbortedError, errorMessage } from "./errors.js";
+import { conversationIdFor, type ExecutionRuntime } from "./execution-runtime.js";
+import { JsonRpcError, JsonRpcErrorCode, rpcError, rpcResult, toJsonRpcError, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.js";
+import { extractQueryRef } from "./query-extension.js";
+import { sseEvent } from "./http-io.js";
+import { snapshotTask, type TaskStore } from "./task-store.js";
+
+/** Who is calling and how to notice that they left. */
+export interface RpcCallContext {
+  caller?: Claims;
+  /** Fires when the HTTP caller goes away. */
+  clientSignal: AbortSignal;
+  header: (name: string) => string | undefined;
+}
+
+/** What the app needs from its surroundings. */
+export interface A2AHandlerDeps {
+  runtime: ExecutionRuntime;
+  tasks: TaskStore;
+  logger: Logger;
+  isDraining: () => boolean;
+}
+
+/** A JSON answer, or an event stream. */
+export type RpcOutcome = { kind: "json"; status: number; body: JsonRpcResponse } | { kind: "sse"; events: AsyncIterable<string> };
+
+const PUSH_METHODS = new Set([
+  "tasks/pushNotificationConfig/set",
+  "tasks/pushNotificationConfig/get",
+  "tasks/pushNotificationConfig/list",
+  "tasks/pushNotificationConfig/delete",
+]);
+
+/** Serves one JSON-RPC request. Never throws: every failure is a JSON-RPC error. */
+export async function handleRpc(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AHandlerDeps): Promise<RpcOutcome> {
+  try {
+    switch (rpc.method) {
+      case "message/send":
+        return await messageSend(rpc, call, deps);
+      case "message/stream":
+        return messageStream(rpc, call, deps);
+      case "tasks/get":
+        return json(rpc.id, getTask(rpc, deps));
+      case "tasks/cancel":
+        return json(rpc.id, cancelTask(rpc, deps));
+      case "tasks/resubscribe":
+        throw new JsonRpcError(JsonRpcErrorCode.UnsupportedOperation, "tasks/resubscribe is not supported by this engine", { id: rpc.id });
+      default:
+        if (PUSH_METHODS.has(rpc.method)) {
+          throw new JsonRpcError(-32003, "Push notifications are not supported by this engine", { id: rpc.id });
+        }
+        throw new JsonRpcError(JsonRpcErrorCode.MethodNotFound, `Method not found: ${rpc.method}`, { id: rpc.id });
+    }
+  } catch (error) {
+    const rpcErr = toJsonRpcError(error, rpc.id);
+    if (rpcErr.code === JsonRpcErrorCode.ExecutionFailed) deps.logger.error(`execution failed: ${errorMessage(error)}`);
+    const status = rpcErr.code === JsonRpcErrorCode.ShuttingDown ? 503 : 200;
+    return { kind: "json", status, body: rpcError(rpc.id, rpcErr.toObject()) };
+  }
+}
+
+function json(id: JsonRpcId, result: unknown): RpcOutcome {
+  return { kind: "json", status: 200, body: rpcResult(id, result) };
+}
+
+function refuseWhileDraining(rpc: JsonRpcRequest, deps: A2AHandlerDeps): void {
+  if (deps.isDraining()) throw new JsonRpcError(JsonRpcErrorCode.ShuttingDown, "The engine is shutting down and accepts no new executions", { id: rpc.id });
+}
+
+async function messageSend(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AHandlerDeps): Promise<RpcOutcome> {
+  const params = readSendParams(rpc.params);
+  const ref = extractQueryRef(params.message.metadata);
+  refuseWhileDraining(rpc, deps);
+  const conversationId = conversationIdFor(params.message, ref);
+  if (params.configuration?.blocking === false) {
+    const record = startTask(params.message, ref, conversationId, call, deps, { linkClient: false });
+    return json(rpc.id, snapshotTask(record, params.configuration.historyLength));
+  }
+  const answer = await deps.runtime.runQuery({
+    message: params.message,
+    ref,
+    conversationId,
+    taskId: randomUUID(),
+    caller: call.caller,
+    clientSignal: call.clientSignal,
+    header: call.header,
+  });
+  return json(rpc.id, answer);
+}
+
+function messageStream(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AHandlerDeps): RpcOutcome {
+  const params = readSendParams(rpc.params);
+  const ref = extractQueryRef(params.message.metadata);
+  refuseWhileDraining(rpc, deps);
+  const queue = new EventQueue();
+  const task = startTask(params.message, ref, conversationIdFor(params.message, ref), call, deps, {
+    linkClient: true,
+    onEvent: (event, final) => {
+      queue.push(sseEvent(rpcResult(rpc.id, event)));
+      if (final) queue.close();
+    },
+  });
+  queue.push(sseEvent(rpcResult(rpc.id, snapshotTask(task))));
+  return { kind: "sse", events: queue };
+}
+
+function getTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
+  const { id, historyLength } = readTaskParams(rpc.params);
+  const record = deps.tasks.get(id);
+  if (!record) throw new JsonRpcError(JsonRpcErrorCode.TaskNotFound, `Task not found: ${id}`, { id: rpc.id });
+  return snapshotTask(record.task, historyLength);
+}
+
+function cancelTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
+  const { id } = readTaskParams(rpc.params);
+  const record = deps.tasks.get(id);
+  if (!record) throw new JsonRpcError(JsonRpcErrorCode.TaskNotFound, `Task not found: ${id}`, { id: rpc.id });
+  const state = record.task.status.state;
+  if (state === "completed" || state === "failed" || state === "canceled" || state === "rejected") {
+    throw new JsonRpcError(JsonRpcErrorCode.TaskNotCancelable, `Task ${id} is already ${state} and cannot be canceled`, { id: rpc.id });
+  }
+  record.cancel();
+  deps.tasks.transition(id, "canceled", agentText(record.task, "Canceled by tasks/cancel"));
+  return snapshotTask(record.task);
+}
+
+function agentText(task: A2ATask, text: string): A2AMessage {
+  return { kind: "message", role: "agent", messageId: randomUUID(), taskId: task.id, contextId: task.contextId, parts: [{ kind: "text", text }] };
+}
+
+/** Creates a task and runs it in the background, reporting each change through `onEvent`. */
+function startTask(
+  message: A2AMessage,
+  ref: ReturnType<typeof extractQueryRef>,
+  conversationId: string,
+  call: RpcCallContext,
+  deps: A2AHandlerDeps,
+  options: { linkClient: boolean; onEvent?: (event: A2AStreamEvent, final: boolean) => void },
+): A2ATask {
+  const id = randomUUID();
+  const cancel = new AbortController();
+  const task: A2ATask = {
+    kind: "task",
+    id,
+    contextId: conversationId,
+    status: { state: "working", timestamp: new Date().toISOString() },
+    history: [{ ...message, taskId: id, contextId: conversationId }],
+  };
+  deps.tasks.add({ task, cancel: () => cancel.abort() });
+  const emit = options.onEvent ?? (() => undefined);
+  const statusEvent = (final: boolean) =>
+    emit({ kind: "status-update", taskId: id, contextId: conversationId, status: { ...task.status }, final }, final);
+  const artifact: A2AArtifact = { artifactId: `${id}-response`, name: "response", parts: [] };
+  let chunks = 0;
+  deps.runtime
+    .runQuery({
+      message,
+      ref,
+      conversationId,
+      taskId: id,
+      caller: call.caller,
+      clientSignal: options.linkClient ? call.clientSignal : undefined,
+      taskSignal: cancel.signal,
+      header: call.header,
+      onChunk: (text) => {
+        emit({ kind: "artifact-update", taskId: id, contextId: conversationId, artifact: { ...artifact, parts: [{ kind: "text", text }] }, append: chunks++ > 0, lastChunk: false }, false);
+      },
+    })
+    .then((answer) => {
+      const final: A2AMessage = { ...answer, taskId: id };
+      task.history?.push(final);
+      task.artifacts = [{ ...artifact, parts: final.parts }];
+      deps.tasks.transition(id, "completed", final);
+    })
+    .catch((error: unknown) => {
+      const canceled = error instanceof ExecutionAbortedError && error.abortCause === "task-canceled";
+      const message = canceled ? "Canceled by tasks/cancel" : toJsonRpcError(error, null).message;
+      if (!canceled) deps.logger.warn(`task ${id} failed: ${message}`);
+      deps.tasks.transition(id, canceled ? "canceled" : "failed", agentText(task, message));
+    })
+    .finally(() => statusEvent(true));
+  return task;
+}
+
+/** A push-to-pull queue of SSE lines. */
+class EventQueue implements AsyncIterable<string> {
+  private readonly items: string[] = [];
+  private closed = false;
+  private wake: (() => void) | undefined;
+
+  push(item: string): void {
+    if (this.closed) return;
+    this.items.push(item);
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    for (;;) {
+      const item = this.items.shift();
+      if (item !== undefined) {
+        yield item;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,407 @@
+/**
+ * Resolves a QueryRef against the cluster, with the engine's own identity:
+ * Query → target agent (authorising team sub-targets) → Model with every
+ * value source resolved → parameters and prompt → MCP servers of the agent's
+ * tools → the ExecutionEngine's annotations → TTL and timeout. Reads go
+ * through informers (see `ObjectCache`), so a hot agent is not re-read per
+ * request. Also discovers the namespace's broker and writes Query phases.
+ */
+
+import { ArkClient, type FromEnvOptions } from "../client/ark-client.js";
+import { consoleLogger, type Logger } from "../client/logger.js";
+import type { KubernetesObject } from "../client/meta.js";
+import type { ResourceClient } from "../client/resource-client.js";
+import { SDK_VERSION } from "../client/version.js";
+import { BrokerDiscovery } from "./broker-discovery.js";
+import { BrokerStream } from "./broker-client.js";
+import { GoDurationError, QueryResolutionError } from "./errors.js";
+import { goDurationToSeconds, parseGoDuration } from "./go-duration.js";
+import { ObjectCache, type CacheMode, type CacheStats } from "./object-cache.js";
+import { renderTemplate } from "./prompt-template.js";
+import type { QueryRef } from "./query-extension.js";
+import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
+import { QueryStatusWriter } from "./query-status.js";
+import { authorizeOverride } from "./team-membership.js";
+import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, Parameter } from "./types.js";
+import { clusterError, clusterServiceUrl, isValueSource, ValueSourceResolver, type ServiceUrlResolver } from "./value-source.js";
+
+/** Options of {@link ClusterQueryResolver}. */
+export interface ClusterQueryResolverOptions {
+  /** `informer` (default): cache objects with list+watch; `none`: read every object on every request. */
+  cache?: CacheMode;
+  /** Maps Service references to URLs (default: in-cluster DNS names, see `clusterServiceUrl`). */
+  serviceUrl?: ServiceUrlResolver;
+  /** How long a namespace's broker address is reused, ms (default 30,000). */
+  brokerCacheTtlMs?: number;
+  /** Timeout of broker calls, ms (default 10,000). */
+  brokerTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** The Query's `spec.timeout` default (ARK's CRD default). */
+export const DEFAULT_QUERY_TIMEOUT = "5m";
+
+type Obj = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function rec(value: unknown): Obj {
+  return isRecord(value) ? value : {};
+}
+
+function arr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rec(value))) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+function spec(object: KubernetesObject): Obj {
+  return rec((object as Obj).spec);
+}
+
+const LEGACY_PROVIDER_TYPES = new Set(["openai", "azure", "bedrock", "anthropic"]);
+
+/** Turns QueryRefs into requests by reading the cluster. */
+export class ClusterQueryResolver implements QueryResolver {
+  readonly statusWriter: QueryStatusWriter;
+  private readonly ark: ArkClient;
+  private readonly ownsClient: boolean;
+  private readonly cache: ObjectCache;
+  private readonly logger: Logger;
+  private readonly options: ClusterQueryResolverOptions;
+  private readonly serviceUrl: ServiceUrlResolver;
+  private readonly broker: BrokerDiscovery;
+
+  constructor(ark: ArkClient, options: ClusterQueryResolverOptions = {}, ownsClient = false) {
+    this.ark = ark;
+    this.ownsClient = ownsClient;
+    this.options = options;
+    this.logger = options.logger ?? consoleLogger(undefined, "ark-sdk:executor");
+    this.cache = new ObjectCache({ mode: options.cache ?? "informer", logger: this.logger });
+    this.serviceUrl = options.serviceUrl ?? clusterServiceUrl;
+    this.statusWriter = new QueryStatusWriter(ark.queries as unknown as ResourceClient<KubernetesObject>);
+    this.broker = new BrokerDiscovery({
+      readConfigMap: (ns, name, signal) => this.cache.get(this.ark.core.configMaps, ns, name, signal),
+      values: () => this.values(new Map()),
+      ttlMs: options.brokerCacheTtlMs,
+      logger: this.logger,
+    });
+  }
+
+  /** A resolver using the ambient configuration (in-cluster service account, else kubeconfig). */
+  static async fromEnv(options: ClusterQueryResolverOptions & { client?: FromEnvOptions } = {}): Promise<ClusterQueryResolver> {
+    const ark = await ArkClient.fromEnv({ logger: options.logger, ...options.client });
+    return new ClusterQueryResolver(ark, options, true);
+  }
+
+  /** Cache counters (informer hits vs API reads). */
+  get cacheStats(): CacheStats {
+    return this.cache.stats;
+  }
+
+  async resolve(ref: QueryRef, input: ResolveInput, signal: AbortSignal): Promise<ResolvedQuery> {
+    const ns = ref.namespace;
+    const query = await this.mustGet(this.ark.queries, ns, ref.name, signal, `Query '${ref.name}' not found in namespace '${ns}'`);
+    const qspec = spec(query);
+    const declared = isRecord(qspec.target) ? { type: text(qspec.target.type), name: text(qspec.target.name) } : undefined;
+    const agentName = await this.targetAgent(ref, declared, qspec, signal);
+    const agent = await this.mustGet(this.ark.agents, ns, agentName, signal, `Agent '${agentName}' (target of query '${ref.name}') not found in namespace '${ns}'`);
+    const aspec = spec(agent);
+
+    const queryParams = await this.queryParameters(qspec, ns, signal);
+    const values = this.values(queryParams, signal);
+    const parameters = await this.agentParameters(aspec, queryParams, values, ns);
+    const agentConfig: AgentConfig = {
+      name: agent.metadata?.name ?? agentName,
+      namespace: ns,
+      prompt: renderTemplate(text(aspec.prompt) ?? "", parameters),
+      description: text(aspec.description) ?? "",
+      parameters,
+      model: await this.model(aspec, ns, values, signal),
+      labels: { ...agent.metadata?.labels },
+      annotations: { ...agent.metadata?.annotations },
+    };
+    if (isRecord(aspec.outputSchema)) agentConfig.outputSchema = aspec.outputSchema;
+
+    const request: ExecutionEngineRequest = {
+      agent: agentConfig,
+      userInput: { role: "user", content: input.userInput },
+      mcpServers: await this.mcpServers(agentConfig.name, aspec, ns, values, signal),
+      conversationId: input.conversationId,
+      queryAnnotations: { ...query.metadata?.annotations },
+      executionEngineAnnotations: await this.engineAnnotations(agentConfig.name, aspec, ns, signal),
+    };
+    const ttl = this.duration(qspec.ttl, "spec.ttl", ref.name, goDurationToSeconds);
+    if (ttl !== undefined) request.messageTtlSeconds = ttl;
+    const timeoutMs = this.duration(qspec.timeout ?? DEFAULT_QUERY_TIMEOUT, "spec.timeout", ref.name, parseGoDuration);
+
+    const cancel = new AbortController();
+    if (qspec.cancel === true) cancel.abort();
+    const unsubscribe = cancel.signal.aborted
+      ? undefined
+      : this.cache.subscribe(this.ark.queries, ns, ref.name, (q) => {
+          if (q === undefined || spec(q).cancel === true) cancel.abort();
+        });
+    return { request, timeoutMs: timeoutMs || undefined, cancelSignal: cancel.signal, release: () => unsubscribe?.() };
+  }
+
+  async brokerFor(ref: QueryRef, request: ExecutionEngineRequest, signal: AbortSignal): Promise<BrokerStream | undefined> {
+    const baseUrl = await this.broker.baseUrl(ref.namespace, signal);
+    if (!baseUrl) return undefined;
+    return new BrokerStream({
+      baseUrl,
+      queryName: ref.name,
+      sessionId: request.conversationId,
+      agentName: request.agent.name,
+      messageTtlSeconds: request.messageTtlSeconds,
+      logger: this.logger,
+      timeoutMs: this.options.brokerTimeoutMs,
+      onUnreachable: () => this.broker.invalidate(ref.namespace),
+    });
+  }
+
+  /** Stops informers and, when the resolver created it, the client. */
+  async close(): Promise<void> {
+    await this.cache.close();
+    if (this.ownsClient) await this.ark.close();
+  }
+
+  // ---- steps ---------------------------------------------------------------
+
+  private values(queryParams: ReadonlyMap<string, string>, signal?: AbortSignal): ValueSourceResolver {
+    const core = this.ark.core;
+    return new ValueSourceResolver(
+      { cache: this.cache, secrets: core.secrets, configMaps: core.configMaps, services: core.services, serviceUrl: this.serviceUrl },
+      queryParams,
+      signal,
+    );
+  }
+
+  private async mustGet<T extends KubernetesObject>(client: ResourceClient<T>, ns: string, name: string, signal: AbortSignal, notFound: string): Promise<T> {
+    const object = `${client.descriptor.kind} ${ns}/${name}`;
+    let found: T | undefined;
+    try {
+      found = await this.cache.get(client, ns, name, signal);
+    } catch (error) {
+      throw clusterError(error, object);
+    }
+    if (!found) throw new QueryResolutionError(notFound, "NotFound", { object });
+    return found;
+  }
+
+  private async targetAgent(ref: QueryRef, declared: { type?: string; name?: string } | undefined, qspec: Obj, signal: AbortSignal): Promise<string> {
+    if (ref.target) {
+      if (ref.target.type !== "agent") {
+        throw new QueryResolutionError(`Query extension target override only supports agent targets, got '${ref.target.type}'`, "Unsupported");
+      }
+      const readTeam = (name: string) => this.cache.get(this.ark.teams, ref.namespace, name, signal) as Promise<Obj | undefined>;
+      await authorizeOverride(readTeam, ref.name, declared, ref.target.name);
+      return ref.target.name;
+    }
+    if (declared?.type && declared.name) {
+      if (declared.type !== "agent") {
+        throw new QueryResolutionError(
+          `Query extension resolution only supports agent targets, got '${declared.type}'. Executing a member of a team requires the caller to send a query extension 'target', which this ark-sdk supports but the caller did not send; upgrading Ark provides it. This engine runs ark-sdk ${SDK_VERSION}.`,
+          "Unsupported",
+        );
+      }
+      return declared.name;
+    }
+    if (isRecord(qspec.selector)) return this.agentBySelector(ref, qspec.selector, signal);
+    throw new QueryResolutionError(`Query '${ref.name}' has no target`, "Invalid");
+  }
+
+  /** ARK resolves a selector to the first match, agents first. */
+  private async agentBySelector(ref: QueryRef, selector: Obj, signal: AbortSignal): Promise<string> {
+    const labelSelector = formatSelector(selector);
+    let agents: KubernetesObject[];
+    try {
+      agents = await this.ark.agents.list({ namespace: ref.namespace, labelSelector, signal });
+    } catch (error) {
+      throw clusterError(error, `Agents matching ${labelSelector} in ${ref.namespace}`);
+    }
+    const name = agents[0]?.metadata?.name;
+    if (!name) throw new QueryResolutionError(`Query '${ref.name}' selects no agent (selector ${labelSelector}); this engine only runs agents`, "NotFound");
+    return name;
+  }
+
+  private async queryParameters(qspec: Obj, ns: string, signal: AbortSignal): Promise<Map<string, string>> {
+    const params = new Map<string, string>();
+    const values = this.values(params, signal);
+    for (const [i, p] of arr(qspec.parameters).entries()) {
+      const param = rec(p);
+      const name = text(param.name);
+      if (!name) continue;
+      params.set(name, await values.resolve(param, ns, `Query spec.parameters[${i}] (${name})`));
+    }
+    return params;
+  }
+
+  private async agentParameters(aspec: Obj, queryParams: ReadonlyMap<string, string>, values: ValueSourceResolver, ns: string): Promise<Parameter[]> {
+    const out: Parameter[] = [];
+    for (const [i, p] of arr(aspec.parameters).entries()) {
+      const param = rec(p);
+      const name = text(param.name);
+      if (!name) continue;
+      const field = `Agent spec.parameters[${i}] (${name})`;
+      // A parameter without a source takes the Query's parameter of the same name, as in the Python SDK.
+      const value = param.value === undefined && param.valueFrom === undefined ? (queryParams.get(name) ?? "") : await values.resolve(param, ns, field);
+      out.push({ name, value });
+    }
+    return out;
+  }
+
+  private async model(aspec: Obj, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<ModelConfig> {
+    const ref = rec(aspec.modelRef);
+    const refName = text(ref.name);
+    if (!refName) return { name: "", type: "", config: {} };
+    const modelNs = text(ref.namespace) ?? ns;
+    const model = await this.mustGet(this.ark.models, modelNs, refName, signal, `Model '${refName}' not found in namespace '${modelNs}'`);
+    const mspec = spec(model);
+    const legacyType = text(mspec.type);
+    const provider = text(mspec.provider) ?? (legacyType && LEGACY_PROVIDER_TYPES.has(legacyType) ? legacyType : "unknown");
+    const config = rec(mspec.config);
+    const block = isRecord(config[provider]) ? config[provider] : undefined;
+    const name = (await values.resolve(mspec.model, modelNs, `Model ${modelNs}/${refName} spec.model`)) || refName;
+    if (!block) return { name, type: provider, config: {} };
+    const resolved = await this.resolveTree(block, modelNs, values, `Model ${modelNs}/${refName} spec.config.${provider}`);
+    return { name, type: provider, config: { [provider]: rec(resolved) } };
+  }
+
+  /** Resolves every value source in a provider block; header lists become `name → value` maps. */
+  private async resolveTree(node: unknown, ns: string, values: ValueSourceResolver, field: string): Promise<unknown> {
+    if (isValueSource(node)) return values.resolve(node, ns, field);
+    if (Array.isArray(node)) {
+      const isHeaderList = node.every((h) => isRecord(h) && typeof h.name === "string" && "value" in h);
+      if (isHeaderList && node.length > 0) return this.headers(node, ns, values, field);
+      return Promise.all(node.map((item, i) => this.resolveTree(item, ns, values, `${field}[${i}]`)));
+    }
+    if (isRecord(node)) {
+      const out: Obj = {};
+      for (const [key, child] of Object.entries(node)) out[key] = await this.resolveTree(child, ns, values, `${field}.${key}`);
+      return out;
+    }
+    return node;
+  }
+
+  private async headers(list: unknown[], ns: string, values: ValueSourceResolver, field: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [i, h] of list.entries()) {
+      const header = rec(h);
+      const name = text(header.name);
+      if (!name) continue;
+      const value = await values.resolve(header.value, ns, `${field}[${i}] (${name})`);
+      if (value !== "") out[name] = value;
+    }
+    return out;
+  }
+
+  private async mcpServers(agentName: string, aspec: Obj, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<MCPServerConfig[]> {
+    const byServer = new Map<string, { name: string; namespace: string; tools: string[] }>();
+    const dropped: string[] = [];
+    for (const t of arr(aspec.tools)) {
+      const entry = rec(t);
+      if (entry.type === "built-in") {
+        dropped.push(`${text(entry.name) ?? "?"} (built-in)`);
+        continue;
+      }
+      // With a partial, partial.name is the Tool object and name is what the model sees (ARK's GetToolCRDName).
+      const toolName = text(rec(entry.partial).name) ?? text(entry.name);
+      if (!toolName) continue;
+      const tool = await this.mustGet(this.ark.tools, ns, toolName, signal, `Tool '${toolName}' (used by agent '${agentName}') not found in namespace '${ns}'`);
+      const tspec = spec(tool);
+      if (tspec.type !== "mcp") {
+        dropped.push(`${toolName} (${String(tspec.type ?? "unknown")})`);
+        continue;
+      }
+      const mcp = rec(tspec.mcp);
+      const serverName = text(rec(mcp.mcpServerRef).name);
+      const mcpToolName = text(mcp.toolName);
+      if (!serverName || !mcpToolName) throw new QueryResolutionError(`Tool ${ns}/${toolName} has no spec.mcp.mcpServerRef.name or spec.mcp.toolName`, "Invalid");
+      const serverNs = text(rec(mcp.mcpServerRef).namespace) ?? ns;
+      const key = `${serverNs}/${serverName}`;
+      const group = byServer.get(key) ?? { name: serverName, namespace: serverNs, tools: [] };
+      if (!group.tools.includes(mcpToolName)) group.tools.push(mcpToolName);
+      byServer.set(key, group);
+    }
+    if (dropped.length > 0) {
+      this.logger.warn(`Agent '${agentName}' runs on an execution engine, which receives only mcp tools; these tools will not be available to the agent: ${dropped.join(", ")}`);
+    }
+    const servers: MCPServerConfig[] = [];
+    for (const group of byServer.values()) {
+      const server = await this.mustGet(this.ark.mcpServers, group.namespace, group.name, signal, `MCPServer '${group.name}' (used by agent '${agentName}') not found in namespace '${group.namespace}'`);
+      const sspec = spec(server);
+      const field = `MCPServer ${group.namespace}/${group.name}`;
+      const url = await values.resolve(sspec.address, group.namespace, `${field} spec.address`);
+      if (!url) throw new QueryResolutionError(`MCPServer '${group.name}' has no resolvable address`, "Invalid", { object: field });
+      servers.push({
+        name: group.name,
+        url,
+        transport: text(sspec.transport) ?? "http",
+        timeout: text(sspec.timeout) ?? "30s",
+        headers: await this.headers(arr(sspec.headers), group.namespace, values, `${field} spec.headers`),
+        tools: group.tools,
+      });
+    }
+    return servers;
+  }
+
+  private async engineAnnotations(agentName: string, aspec: Obj, ns: string, signal: AbortSignal): Promise<Record<string, string>> {
+    if (aspec.executionEngine === undefined || aspec.executionEngine === null) return {};
+    const ref = rec(aspec.executionEngine);
+    const name = text(ref.name);
+    if (!name) throw new QueryResolutionError(`ExecutionEngine reference on agent '${agentName}' has no name`, "Invalid");
+    if (name === "a2a") return {}; // ARK's reserved "proxy to an A2AServer" engine has no object
+    const engineNs = text(ref.namespace) ?? ns;
+    const engine = await this.mustGet(this.ark.executionEngines, engineNs, name, signal, `ExecutionEngine '${name}' (used by agent '${agentName}') not found in namespace '${engineNs}'`);
+    return stringMap(engine.metadata?.annotations);
+  }
+
+  private duration<R>(value: unknown, field: string, query: string, parse: (s: string) => R): R | undefined {
+    if (value === undefined || value === null || value === "") return undefined;
+    if (typeof value !== "string") throw new QueryResolutionError(`Query '${query}' ${field} must be a duration string`, "Invalid");
+    try {
+      return parse(value);
+    } catch (error) {
+      if (error instanceof GoDurationError) throw new QueryResolutionError(`Query '${query}' has an invalid ${field}: ${error.message}`, "Invalid");
+      throw error;
+    }
+  }
+}
+
+/** A `metav1.LabelSelector` in the API's string form. */
+export function formatSelector(selector: Obj): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(rec(selector.matchLabels))) if (typeof v === "string") parts.push(`${k}=${v}`);
+  for (const e of arr(selector.matchExpressions)) {
+    const expr = rec(e);
+    const key = text(expr.key);
+    if (!key) continue;
+    const vals = arr(expr.values).filter((v): v is string => typeof v === "string");
+    switch (expr.operator) {
+      case "In":
+        parts.push(`${key} in (${vals.join(",")})`);
+        break;
+      case "NotIn":
+        parts.push(`${key} notin (${vals.join(",")})`);
+        break;
+      case "Exists":
+        parts.push(key);
+        break;
+      case "DoesNotExist":
+        parts.push(`!${key}`);
+        break;
+    }
+  }
+  return parts.join(",");
+}

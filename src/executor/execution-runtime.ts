@@ -1,0 +1,253 @@
+/**
+ * Runs executions: resolves the Query, wires cancellation (task cancel,
+ * `spec.cancel`, deadline, shutdown, hang-up) into `ctx.signal`, calls the
+ * engine, streams to the broker in ARK's order (memory messages → fallback
+ * chunk → final chunk → complete) and builds the answer ARK reads. Tracks
+ * in-flight executions so shutdown can drain them.
+ */
+
+import { randomUUID } from "node:crypto";
+import type { Claims } from "../auth/request-guard.js";
+import type { Logger } from "../client/logger.js";
+import type { A2AMessage } from "./a2a.js";
+import type { BaseExecutor } from "./base-executor.js";
+import type { BrokerStream } from "./broker-client.js";
+import { textOfParts } from "./controller-wire.js";
+import { ExecutorError, errorMessage } from "./errors.js";
+import { ExecutionRun } from "./execution-context.js";
+import { responseText, toWireMessage, toWireTokenUsage, type Message, type TokenUsage, type WireMessage } from "./messages.js";
+import { QUERY_EXTENSION_METADATA_KEY, type QueryRef } from "./query-extension.js";
+import type { QueryResolver, ResolvedQuery } from "./query-resolver.js";
+import type { ExecutionTracing, ExecutionSpan } from "./telemetry.js";
+import type { ExecutionEngineRequest } from "./types.js";
+
+/** Options of {@link ExecutionRuntime}. */
+export interface ExecutionRuntimeOptions {
+  logger: Logger;
+  /** Upper bound on any execution, ms, on top of the Query's own timeout. */
+  maxExecutionMs?: number;
+  /** Resolves to the tracer when OpenTelemetry is on. */
+  tracing: Promise<ExecutionTracing | undefined>;
+}
+
+/** One A2A execution to run. */
+export interface QueryRunInput {
+  message: A2AMessage;
+  ref: QueryRef;
+  /** The conversation scope (see {@link conversationIdFor}). */
+  conversationId: string;
+  taskId: string;
+  caller?: Claims;
+  /** The caller hung up. */
+  clientSignal?: AbortSignal;
+  /** `tasks/cancel` for this task. */
+  taskSignal?: AbortSignal;
+  /** Receives text chunks (A2A streaming clients). */
+  onChunk?: (text: string) => void;
+  /** Request headers (trace context). */
+  header: (name: string) => string | undefined;
+}
+
+/** What an execution produced. */
+export interface ExecutionResult {
+  messages: Message[];
+  usage: TokenUsage | undefined;
+}
+
+/** Runs executions and keeps count of them. */
+export class ExecutionRuntime {
+  private readonly inflight = new Set<ExecutionRun>();
+  private readonly shutdown = new AbortController();
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly executor: BaseExecutor;
+  private readonly resolver: () => QueryResolver | Promise<QueryResolver>;
+  private readonly options: ExecutionRuntimeOptions;
+
+  constructor(executor: BaseExecutor, resolver: () => QueryResolver | Promise<QueryResolver>, options: ExecutionRuntimeOptions) {
+    this.executor = executor;
+    this.resolver = resolver;
+    this.options = options;
+  }
+
+  /** Executions currently running. */
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  /** Aborts every running (and future) execution with cause `shutdown`. */
+  abortAll(): void {
+    this.shutdown.abort();
+  }
+
+  /** Resolves when no execution is running. */
+  whenIdle(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.add(resolve));
+  }
+
+  /** Runs the Query a message refers to and returns the agent message ARK reads. */
+  async runQuery(input: QueryRunInput): Promise<A2AMessage> {
+    const { message, ref, conversationId } = input;
+    const run = this.startRun(ref, conversationId, input.taskId, input.caller, input.onChunk);
+    run.linkAbort(input.clientSignal, "client-disconnected");
+    run.linkAbort(input.taskSignal, "task-canceled");
+    const tracing = await this.options.tracing;
+    const span = tracing?.startSpan("ark.executor.execute", input.header, {
+      "ark.engine": this.executor.engineName,
+      "ark.query.name": ref.name,
+      "ark.query.namespace": ref.namespace,
+      "ark.conversation.id": conversationId,
+    });
+    let resolved: ResolvedQuery | undefined;
+    let broker: BrokerStream | undefined;
+    try {
+      const resolver = await this.interruptible(run, Promise.resolve(this.resolver()));
+      resolved = await this.interruptible(run, resolver.resolve(ref, { userInput: textOfParts(message.parts), conversationId }, run.signal));
+      run.linkAbort(resolved.cancelSignal, "query-canceled");
+      run.setDeadline(minDefined(resolved.timeoutMs, this.options.maxExecutionMs));
+      const request = resolved.request;
+      span?.setAttribute("ark.agent.name", request.agent.name);
+      if (!run.isSubTarget) {
+        run.sinks.status = resolver.statusWriter;
+        broker = await this.discoverBroker(resolver, ref, request, run);
+        run.sinks.broker = broker;
+      }
+      const messages = await this.callEngine(request, run);
+      const wire = messages.map(toWireMessage);
+      const text = responseText(messages);
+      if (broker) await this.finishBroker(broker, run, request, text, wire);
+      span?.end();
+      return this.answer(message, conversationId, text, wire, run.usage);
+    } catch (error) {
+      const failure = run.abortError ?? error;
+      if (broker) await this.failBroker(broker, failure);
+      span?.end(failure);
+      throw failure;
+    } finally {
+      resolved?.release?.();
+      this.endRun(run);
+    }
+  }
+
+  /** Runs an already-built request (the REST `/execute` protocol): no resolution, no broker. */
+  async runRequest(request: ExecutionEngineRequest, input: { caller?: Claims; clientSignal?: AbortSignal }): Promise<ExecutionResult> {
+    const run = this.startRun(undefined, request.conversationId, randomUUID(), input.caller, undefined);
+    run.linkAbort(input.clientSignal, "client-disconnected");
+    run.setDeadline(this.options.maxExecutionMs);
+    try {
+      const messages = await this.callEngine(request, run);
+      return { messages, usage: run.usage };
+    } catch (error) {
+      throw run.abortError ?? error;
+    } finally {
+      this.endRun(run);
+    }
+  }
+
+  private startRun(ref: QueryRef | undefined, conversationId: string, taskId: string, caller: Claims | undefined, onChunk: ((text: string) => void) | undefined): ExecutionRun {
+    const run = new ExecutionRun({ queryRef: ref, conversationId, taskId, caller, logger: this.options.logger, sinks: { onChunk } });
+    run.linkAbort(this.shutdown.signal, "shutdown");
+    this.inflight.add(run);
+    return run;
+  }
+
+  private endRun(run: ExecutionRun): void {
+    run.dispose();
+    this.inflight.delete(run);
+    if (this.inflight.size === 0) {
+      for (const wake of this.idleWaiters) wake();
+      this.idleWaiters.clear();
+    }
+  }
+
+  /** Settles with `work`, or rejects as soon as the run is aborted (resolution must not outlive a cancel). */
+  private interruptible<T>(run: ExecutionRun, work: Promise<T>): Promise<T> {
+    if (run.signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.reject(run.abortError ?? new Error("aborted"));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(run.abortError ?? new Error("aborted"));
+      run.signal.addEventListener("abort", onAbort, { once: true });
+      work.then(
+        (value) => {
+          run.signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          run.signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private async callEngine(request: ExecutionEngineRequest, run: ExecutionRun): Promise<Message[]> {
+    const messages = await this.executor.executeAgent(request, run);
+    // An answer that arrives after a cancel or deadline is moot: the caller has given up on it.
+    if (run.signal.aborted) throw run.abortError ?? new Error("aborted");
+    return checkMessages(messages);
+  }
+
+  private async discoverBroker(resolver: QueryResolver, ref: QueryRef, request: ExecutionEngineRequest, run: ExecutionRun): Promise<BrokerStream | undefined> {
+    if (!resolver.brokerFor) return undefined;
+    try {
+      return await resolver.brokerFor(ref, request, run.signal);
+    } catch (error) {
+      this.options.logger.warn(`broker discovery failed; not streaming: ${errorMessage(error)}`, { query: ref.name, namespace: ref.namespace });
+      return undefined;
+    }
+  }
+
+  private async finishBroker(broker: BrokerStream, run: ExecutionRun, request: ExecutionEngineRequest, text: string, wire: WireMessage[]): Promise<void> {
+    if (run.conversationId) void broker.sendMessages(run.conversationId, [toWireMessage(request.userInput), ...wire]);
+    if (!run.streamedToBroker) void broker.sendChunk(text, "stop");
+    void broker.sendFinalChunk(text, wire, run.usage);
+    await broker.complete();
+  }
+
+  private async failBroker(broker: BrokerStream, error: unknown): Promise<void> {
+    // Readers of the stream must learn that it ended, also when it ended badly.
+    void broker.sendError(errorMessage(error));
+    await broker.complete();
+  }
+
+  private answer(request: A2AMessage, conversationId: string, text: string, wire: WireMessage[], usage: TokenUsage | undefined): A2AMessage {
+    const ark: Record<string, unknown> = { conversationId, messages: wire };
+    if (usage) ark.tokenUsage = toWireTokenUsage(usage);
+    return {
+      kind: "message",
+      role: "agent",
+      messageId: `${request.messageId}-response`,
+      contextId: conversationId,
+      parts: [{ kind: "text", text }],
+      metadata: { [QUERY_EXTENSION_METADATA_KEY]: ark },
+    };
+  }
+}
+
+/**
+ * The conversation an execution belongs to: the QueryRef's (sub-targets),
+ * else the message's context id, else a new one (as the Python SDK's A2A
+ * server generates when the caller sends none).
+ */
+export function conversationIdFor(message: A2AMessage, ref: QueryRef): string {
+  return ref.conversationId || message.contextId || randomUUID();
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+function checkMessages(value: unknown): Message[] {
+  if (!Array.isArray(value)) throw new ExecutorError(`executeAgent must return an array of messages, got ${value === null ? "null" : typeof value}`);
+  value.forEach((m: unknown, i) => {
+    const item = m as Partial<Message> | null;
+    if (typeof item !== "object" || item === null || typeof item.role !== "string" || typeof item.content !== "string") {
+      throw new ExecutorError(`executeAgent returned an invalid message at index ${i}: each message needs a string 'role' and 'content'`);
+    }
+  });
+  return value as Message[];
+}

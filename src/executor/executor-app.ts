@@ -1,0 +1,393 @@
+/**
+ * `ExecutorApp` serves a `BaseExecutor` the way ARK's controller calls
+ * engines: A2A JSON-RPC on `POST /`, the agent card, `/health`, a readiness
+ * endpoint that turns 503 while draining, and optionally the older REST
+ * `/execute`. It runs on `node:http` (`listen()`) or behind any fetch-style
+ * server (`fetch(request)`). `close()` (and SIGTERM) stops accepting work,
+ * lets running executions finish within a grace period, then aborts them
+ * through `ctx.signal`.
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Claims, RequestGuard } from "../auth/request-guard.js";
+import { consoleLogger, type Logger } from "../client/logger.js";
+import { handleRpc, type A2AHandlerDeps } from "./a2a-handler.js";
+import type { A2AAgentCard, A2AAgentSkill } from "./a2a.js";
+import { buildAgentCard } from "./agent-card.js";
+import type { BaseExecutor } from "./base-executor.js";
+import { errorMessage } from "./errors.js";
+import { ExecutionRuntime } from "./execution-runtime.js";
+import { BodyTooLargeError, jsonReply, readNodeBody, readRequestBody, SSE_HEADERS, type IncomingCall, type Reply } from "./http-io.js";
+import { JsonRpcError, JsonRpcErrorCode, parseJsonRpcRequest, rpcError } from "./jsonrpc.js";
+import type { QueryResolver } from "./query-resolver.js";
+import { handleRestExecute } from "./rest-execute.js";
+import { TaskStore } from "./task-store.js";
+import { loadTracing } from "./telemetry.js";
+
+/** Options of {@link ExecutorApp}. */
+export interface ExecutorAppOptions {
+  /** Agent card description (default `<engine> execution engine`). */
+  description?: string;
+  /** Agent card skills (default: one "<engine> Agent Execution" skill). */
+  skills?: A2AAgentSkill[];
+  /** Agent card version (default `1.0.0`). */
+  version?: string;
+  /**
+   * Turns QueryRefs into requests. Default: a `ClusterQueryResolver` for the
+   * ambient Kubernetes configuration (in-cluster service account or
+   * kubeconfig), created on first use and closed by `close()`.
+   */
+  resolver?: QueryResolver;
+  /** Checks each request before routing (e.g. `bearerAuth(validator)`); its `{ ok: false }` response is sent as is. */
+  auth?: RequestGuard;
+  /** The URL the agent card advertises (default: the scheme and `Host` the card was fetched with). */
+  publicUrl?: string;
+  /** Largest accepted request body, bytes (default 4 MiB); larger ones get 413. */
+  maxBodyBytes?: number;
+  /** How long `close()` lets running executions finish before aborting them, ms (default 25,000). */
+  shutdownGracePeriodMs?: number;
+  /** Upper bound on any execution, ms, on top of each Query's `spec.timeout`. */
+  maxExecutionMs?: number;
+  /** Also serve the older REST protocol at `POST /execute` (default false). */
+  restExecute?: boolean;
+  /** How long finished A2A tasks stay readable through `tasks/get`, ms (default 10 minutes). */
+  taskRetentionMs?: number;
+  logger?: Logger;
+}
+
+/** Options of {@link ExecutorApp.listen}. */
+export interface ListenOptions {
+  /** Interface to bind (default `0.0.0.0`). */
+  host?: string;
+  /** Port (default 8000; 0 picks a free one). */
+  port?: number;
+  /** Call `close()` on SIGTERM and SIGINT (default true). */
+  handleSignals?: boolean;
+}
+
+/** Options of {@link ExecutorApp.close}. */
+export interface CloseOptions {
+  /** Overrides the app's `shutdownGracePeriodMs` for this call. */
+  gracePeriodMs?: number;
+}
+
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+const AGENT_CARD_PATHS = new Set(["/.well-known/agent-card.json", "/.well-known/agent.json"]);
+
+/** An execution engine's HTTP server. */
+export class ExecutorApp {
+  /** The engine name as served (lower-case). */
+  readonly engineName: string;
+  private readonly givenName: string;
+  private readonly executor: BaseExecutor;
+  private readonly options: ExecutorAppOptions;
+  private readonly logger: Logger;
+  private readonly runtime: ExecutionRuntime;
+  private readonly tasks: TaskStore;
+  private readonly rpcDeps: A2AHandlerDeps;
+  private resolver: QueryResolver | Promise<QueryResolver> | undefined;
+  private readonly ownsResolver: boolean;
+  private server: Server | undefined;
+  private listenUrl: string | undefined;
+  private draining = false;
+  private closing: Promise<void> | undefined;
+  private activeResponses = 0;
+  private responsesDone: (() => void) | undefined;
+  private removeSignalHandlers: (() => void) | undefined;
+
+  constructor(executor: BaseExecutor, engineName: string, options: ExecutorAppOptions = {}) {
+    if (typeof engineName !== "string" || engineName.trim() === "") throw new TypeError("ExecutorApp: engineName must be a non-empty string");
+    this.executor = executor;
+    this.givenName = engineName;
+    this.engineName = engineName.toLowerCase();
+    this.options = options;
+    this.logger = options.logger ?? consoleLogger(undefined, `ark-sdk:executor:${this.engineName}`);
+    this.resolver = options.resolver;
+    this.ownsResolver = options.resolver === undefined;
+    this.tasks = new TaskStore({ retentionMs: options.taskRetentionMs });
+    this.runtime = new ExecutionRuntime(executor, () => this.getResolver(), {
+      logger: this.logger,
+      maxExecutionMs: options.maxExecutionMs,
+      tracing: loadTracing(this.logger),
+    });
+    this.rpcDeps = { runtime: this.runtime, tasks: this.tasks, logger: this.logger, isDraining: () => this.draining };
+  }
+
+  /** The URL `listen()` serves (loopback form when bound to all interfaces), once listening. */
+  get url(): string | undefined {
+    return this.listenUrl;
+  }
+
+  /** Whether the app is shutting down (readiness answers 503, new executions are refused). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Executions currently running. */
+  get inflightExecutions(): number {
+    return this.runtime.inflightCount;
+  }
+
+  /** The agent card advertising `url`. */
+  agentCard(url: string): A2AAgentCard {
+    return buildAgentCard({
+      engineName: this.givenName,
+      url: this.options.publicUrl ?? url,
+      description: this.options.description,
+      version: this.options.version,
+      skills: this.options.skills,
+    });
+  }
+
+  /** Serves one request (for fetch-style servers, or tests). */
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const call: IncomingCall = {
+      method: request.method,
+      path: url.pathname,
+      header: (name) => request.headers.get(name) ?? undefined,
+      readBody: (limit) => readRequestBody(request, limit),
+      signal: request.signal,
+      toRequest: () => request,
+      origin: url.origin,
+    };
+    return toResponse(await this.handleSafely(call));
+  }
+
+  /** Starts an HTTP server; resolves with its URL once listening. */
+  async listen(options: ListenOptions = {}): Promise<string> {
+    if (this.server) throw new Error("ExecutorApp is already listening");
+    if (this.closing) throw new Error("ExecutorApp has been closed");
+    const host = options.host ?? "0.0.0.0";
+    await this.executor.onStart();
+    const server = createServer((req, res) => void this.onNodeRequest(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 8000, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const shown = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+    this.listenUrl = `http://${shown}:${address.port}`;
+    if (options.handleSignals ?? true) this.installSignalHandlers();
+    this.logger.info(`${this.engineName} listening on ${this.listenUrl}`);
+    return this.listenUrl;
+  }
+
+  /**
+   * Drains and stops: readiness turns 503, new executions are refused, running
+   * ones get the grace period, then `ctx.signal` aborts them (cause
+   * `shutdown`). Resolves once the server is closed. Safe to call twice.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.gracePeriodMs ?? this.options.shutdownGracePeriodMs ?? 25_000);
+    return this.closing;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    this.draining = true;
+    this.removeSignalHandlers?.();
+    const server = this.server;
+    const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    server?.closeIdleConnections();
+    if (this.runtime.inflightCount > 0) {
+      this.logger.info(`draining ${this.runtime.inflightCount} execution(s), up to ${graceMs} ms`);
+      if (!(await within(this.runtime.whenIdle(), graceMs))) {
+        this.logger.warn(`grace period over; aborting ${this.runtime.inflightCount} execution(s)`);
+        this.runtime.abortAll();
+        // Engines that ignore ctx.signal get a short extra moment; their answers are moot by now.
+        await within(this.runtime.whenIdle(), 5_000);
+      }
+    }
+    this.runtime.abortAll();
+    await within(this.whenResponsesDone(), 2_000);
+    server?.closeAllConnections();
+    await serverClosed;
+    try {
+      await this.executor.onStop();
+    } finally {
+      if (this.ownsResolver && this.resolver) await (await this.resolver).close?.();
+    }
+  }
+
+  private installSignalHandlers(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.logger.info(`${signal} received; shutting down`);
+      this.close().catch((error: unknown) => this.logger.error(`shutdown failed: ${errorMessage(error)}`));
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+    this.removeSignalHandlers = () => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    };
+  }
+
+  private whenResponsesDone(): Promise<void> {
+    if (this.activeResponses === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.responsesDone = resolve));
+  }
+
+  private async getResolver(): Promise<QueryResolver> {
+    if (!this.resolver) {
+      this.resolver = import("./cluster-resolver.js").then((m) => m.ClusterQueryResolver.fromEnv({ logger: this.logger }));
+      // A failed creation (no kubeconfig) is reported per request and retried on the next one.
+      this.resolver.catch(() => (this.resolver = undefined));
+    }
+    return this.resolver;
+  }
+
+  private async onNodeRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.activeResponses++;
+    const gone = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) gone.abort();
+      if (--this.activeResponses === 0) this.responsesDone?.();
+    });
+    const call: IncomingCall = {
+      method: req.method ?? "GET",
+      path: pathOf(req.url),
+      header: (name) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(", ") : value;
+      },
+      readBody: (limit) => readNodeBody(req, limit),
+      signal: gone.signal,
+      toRequest: () => nodeToRequest(req, this.listenUrl),
+      origin: `http://${req.headers.host ?? this.listenUrl?.slice("http://".length) ?? "localhost"}`,
+    };
+    const reply = await this.handleSafely(call);
+    if (this.draining) reply.headers.Connection = "close";
+    await writeNodeReply(res, reply);
+  }
+
+  private async handleSafely(call: IncomingCall): Promise<Reply> {
+    try {
+      return await this.route(call);
+    } catch (error) {
+      this.logger.error(`request failed: ${errorMessage(error)}`, { path: call.path });
+      return jsonReply(500, { error: "internal error" });
+    }
+  }
+
+  private async route(call: IncomingCall): Promise<Reply> {
+    const claims = this.options.auth ? await this.options.auth(call.toRequest()) : undefined;
+    if (claims && !claims.ok) return { status: claims.response.status, headers: {}, response: claims.response };
+    const caller = claims?.ok ? claims.claims : undefined;
+    const { method, path } = call;
+    if (path === "/health") return method === "GET" ? jsonReply(200, { status: "healthy", engine: this.engineName }) : notAllowed("GET");
+    if (path === "/ready") {
+      if (method !== "GET") return notAllowed("GET");
+      return this.draining ? jsonReply(503, { status: "draining", engine: this.engineName }) : jsonReply(200, { status: "ready", engine: this.engineName });
+    }
+    if (AGENT_CARD_PATHS.has(path)) return method === "GET" ? jsonReply(200, this.agentCard(call.origin)) : notAllowed("GET");
+    if (path === "/") return method === "POST" ? this.serveRpc(call, caller) : notAllowed("POST");
+    if (path === "/execute" && this.options.restExecute) return method === "POST" ? this.serveRest(call, caller) : notAllowed("POST");
+    return jsonReply(404, { error: `Not Found: ${path}` });
+  }
+
+  private async readBody(call: IncomingCall): Promise<string | Reply> {
+    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    try {
+      return await call.readBody(limit);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      const rpcErr = new JsonRpcError(JsonRpcErrorCode.InvalidRequest, `Invalid Request: ${error.message}`);
+      return jsonReply(413, rpcError(null, rpcErr.toObject()), { Connection: "close" });
+    }
+  }
+
+  private async serveRpc(call: IncomingCall, caller: Claims | undefined): Promise<Reply> {
+    const body = await this.readBody(call);
+    if (typeof body !== "string") return body;
+    let rpc;
+    try {
+      rpc = parseJsonRpcRequest(body);
+    } catch (error) {
+      const rpcErr = error instanceof JsonRpcError ? error : new JsonRpcError(JsonRpcErrorCode.ParseError, errorMessage(error));
+      return jsonReply(200, rpcError(rpcErr.id, rpcErr.toObject()));
+    }
+    const outcome = await handleRpc(rpc, { caller, clientSignal: call.signal, header: call.header }, this.rpcDeps);
+    if (outcome.kind === "sse") return { status: 200, headers: { ...SSE_HEADERS }, events: outcome.events };
+    return jsonReply(outcome.status, outcome.body);
+  }
+
+  private async serveRest(call: IncomingCall, caller: Claims | undefined): Promise<Reply> {
+    if (this.draining) return jsonReply(503, { messages: [], error: "The engine is shutting down and accepts no new executions" });
+    const body = await this.readBody(call);
+    if (typeof body !== "string") return jsonReply(413, { messages: [], error: `Request body exceeds the ${this.options.maxBodyBytes ?? DEFAULT_MAX_BODY}-byte limit` }, { Connection: "close" });
+    return handleRestExecute(body, { caller, clientSignal: call.signal }, this.runtime, this.logger);
+  }
+}
+
+function notAllowed(allow: string): Reply {
+  return jsonReply(405, { error: `Method Not Allowed (use ${allow})` }, { Allow: allow });
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return "/";
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function nodeToRequest(req: IncomingMessage, base: string | undefined): Request {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+  return new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? base?.slice("http://".length) ?? "localhost"}`), { method: req.method, headers });
+}
+
+async function writeNodeReply(res: ServerResponse, reply: Reply): Promise<void> {
+  if ("body" in reply) {
+    res.writeHead(reply.status, { ...reply.headers, "Content-Length": Buffer.byteLength(reply.body) });
+    res.end(reply.body);
+    return;
+  }
+  if ("response" in reply) {
+    const headers: Record<string, string> = {};
+    reply.response.headers.forEach((value, key) => (headers[key] = value));
+    const body = Buffer.from(await reply.response.arrayBuffer());
+    res.writeHead(reply.status, { ...headers, ...reply.headers, "Content-Length": body.length });
+    res.end(body);
+    return;
+  }
+  res.writeHead(reply.status, reply.headers);
+  res.flushHeaders();
+  for await (const event of reply.events) {
+    if (res.destroyed) break;
+    res.write(event);
+  }
+  res.end();
+}
+
+function toResponse(reply: Reply): Response {
+  if ("response" in reply) return reply.response;
+  if ("body" in reply) return new Response(reply.body, { status: reply.status, headers: reply.headers });
+  const encoder = new TextEncoder();
+  const iterator = reply.events[Symbol.asyncIterator]();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  return new Response(stream, { status: reply.status, headers: reply.headers });
+}
+
+/** Whether `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
