@@ -17,6 +17,9 @@ import type { Status, StatusCause } from "./meta.js";
 export class ArkSdkError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    // V8 formats the stack lazily with the then-current `name`; format it now,
+    // while `name` is still the class name, before subclasses set the object name.
+    void this.stack;
   }
 }
 
