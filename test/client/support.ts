@@ -60,31 +60,40 @@ export async function inParallel<T>(count: number, width: number, fn: (i: number
 export class TcpProxy {
   private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private blocked = false;
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private readonly server: net.Server;
+  private listeningPort = 0;
 
-  static async start(targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = net.createServer((client) => {
-      if (!proxy || proxy.blocked) {
+  private constructor(targetPort: number) {
+    this.server = net.createServer((client) => {
+      if (this.blocked) {
         client.destroy();
         return;
       }
       const upstream = net.connect(targetPort, "127.0.0.1");
       const pair = { client, upstream };
-      proxy.pairs.add(pair);
+      this.pairs.add(pair);
       client.pipe(upstream);
       upstream.pipe(client);
       const end = () => {
         client.destroy();
         upstream.destroy();
-        proxy?.pairs.delete(pair);
+        this.pairs.delete(pair);
       };
       client.on("error", end).on("close", end);
       upstream.on("error", end).on("close", end);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port);
+  }
+
+  static async start(targetPort: number): Promise<TcpProxy> {
+    const proxy = new TcpProxy(targetPort);
+    await new Promise<void>((resolve) => proxy.server.listen(0, "127.0.0.1", resolve));
+    proxy.listeningPort = (proxy.server.address() as net.AddressInfo).port;
     return proxy;
+  }
+
+  /** The proxy's port on 127.0.0.1. */
+  get port(): number {
+    return this.listeningPort;
   }
 
   /** Open connections. */
