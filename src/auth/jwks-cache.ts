@@ -68,7 +68,8 @@ export class JwksCache {
    */
   readonly getKey: JWTVerifyGetKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
     const startedWith = this.cached;
-    let set = await this.current();
+    const fresh = this.current();
+    let set = fresh instanceof Promise ? await fresh : fresh;
     try {
       return await set.select(header, token);
     } catch (error) {
@@ -101,7 +102,8 @@ export class JwksCache {
     return this.cached?.kids ?? [];
   }
 
-  private async current(): Promise<CachedSet> {
+  // The cached set while fresh (synchronously: the hot path costs no extra await), else a fetch.
+  private current(): CachedSet | Promise<CachedSet> {
     const cached = this.cached;
     if (cached !== undefined && performance.now() - cached.fetchedAt < this.options.ttlMs) return cached;
     return this.fetchShared(cached === undefined ? "initial" : "ttl-expired");
