@@ -18,7 +18,7 @@ import { ExecutionRun } from "./execution-context.js";
 import { responseText, toWireMessage, toWireTokenUsage, type Message, type TokenUsage, type WireMessage } from "./messages.js";
 import { QUERY_EXTENSION_METADATA_KEY, type QueryRef } from "./query-extension.js";
 import type { QueryResolver, ResolvedQuery } from "./query-resolver.js";
-import type { ExecutionTracing, ExecutionSpan } from "./telemetry.js";
+import type { ExecutionTracing } from "./telemetry.js";
 import type { ExecutionEngineRequest } from "./types.js";
 
 /** Options of {@link ExecutionRuntime}. */

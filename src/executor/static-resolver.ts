@@ -4,6 +4,7 @@
  * like a missing one would on a cluster.
  */
 
+import { BrokerStream } from "./broker-client.js";
 import { QueryResolutionError } from "./errors.js";
 import type { QueryRef } from "./query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
@@ -19,6 +20,12 @@ export interface StaticQuery {
 /** An in-memory {@link QueryResolver}. */
 export class StaticQueryResolver implements QueryResolver {
   private readonly queries = new Map<string, { query: StaticQuery; cancel: AbortController }>();
+  private readonly brokerUrl: string | undefined;
+
+  /** @param options.brokerUrl - stream top-level executions to this broker (as `ark-config-streaming` would) */
+  constructor(options: { brokerUrl?: string } = {}) {
+    this.brokerUrl = options.brokerUrl;
+  }
 
   /** Registers (or replaces) what `namespace/name` resolves to. */
   set(namespace: string, name: string, query: StaticQuery): this {
@@ -42,5 +49,16 @@ export class StaticQueryResolver implements QueryResolver {
       conversationId: input.conversationId,
     };
     return { request, timeoutMs: entry.query.timeoutMs, cancelSignal: entry.cancel.signal };
+  }
+
+  async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
+    if (!this.brokerUrl) return undefined;
+    return new BrokerStream({
+      baseUrl: this.brokerUrl,
+      queryName: ref.name,
+      sessionId: request.conversationId,
+      agentName: request.agent.name,
+      messageTtlSeconds: request.messageTtlSeconds,
+    });
   }
 }
