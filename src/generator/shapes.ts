@@ -255,6 +255,9 @@ function assignNames(shapes: Shape[], models: readonly KindVersionModel[]): void
   };
   for (const name of RESERVED_NAMES) taken.set(name, "a name ark-sdk reserves");
   for (const m of models) {
+    for (const name of [m.typeName, `${m.typeName}List`]) {
+      if (taken.has(name)) throw new GeneratorError({ file: m.origin, kind: m.kind, version: m.version }, `name clash between generated types: "${name}" is ${taken.get(name)}`);
+    }
     taken.set(m.typeName, `the kind ${m.kind} ${m.version}`);
     taken.set(`${m.typeName}List`, `the list type of ${m.kind} ${m.version}`);
   }
