@@ -1,0 +1,110 @@
+// End to end: bearerAuth guarding a real ExecutorApp on loopback, called the
+// way ARK's controller calls engines (A2A message/send), with tokens from a
+// real local OIDC issuer. The engine sees the caller's verified claims.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { bearerAuth, TokenValidator, type Claims } from "ark-sdk/auth";
+import {
+  BaseExecutor,
+  buildMessageSendBody,
+  ExecutorApp,
+  readEngineResponse,
+  StaticQueryResolver,
+  type ExecutionContext,
+  type ExecutionEngineRequest,
+  type Message,
+} from "ark-sdk/executor";
+import { silentLogger } from "../../src/client/logger.js";
+import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/auth/local-oidc-issuer.js";
+
+/** Answers with who called it, and remembers every caller it saw. */
+class WhoAmIEngine extends BaseExecutor {
+  readonly callers: (Claims | undefined)[] = [];
+
+  constructor() {
+    super("WhoAmI");
+  }
+
+  async executeAgent(_request: ExecutionEngineRequest, ctx: ExecutionContext): Promise<Message[]> {
+    this.callers.push(ctx.caller);
+    return [{ role: "assistant", content: `hello ${String(ctx.caller?.sub)}` }];
+  }
+}
+
+let idp: LocalOidcIssuer;
+let engine: WhoAmIEngine;
+let app: ExecutorApp;
+let url: string;
+
+before(async () => {
+  idp = await startLocalOidcIssuer({ audience: "whoami-engine" });
+  engine = new WhoAmIEngine();
+  const resolver = new StaticQueryResolver().set("team-a", "q1", {
+    request: {
+      agent: { name: "agent", namespace: "team-a", prompt: "", description: "", parameters: [], model: { name: "m", type: "openai", config: {} }, labels: {}, annotations: {} },
+      mcpServers: [],
+      queryAnnotations: {},
+      executionEngineAnnotations: {},
+    },
+  });
+  const validator = TokenValidator.fromEnv({ OIDC_ISSUER_URL: idp.issuer, OIDC_APPLICATION_ID: "whoami-engine" });
+  app = new ExecutorApp(engine, "WhoAmI", { auth: bearerAuth(validator), resolver, logger: silentLogger });
+  url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+});
+
+after(async () => {
+  await app.close({ gracePeriodMs: 0 });
+  await idp.close();
+});
+
+const sendQuery = (authorization?: string) =>
+  fetch(`${url}/`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(authorization === undefined ? {} : { authorization }) },
+    body: buildMessageSendBody({ queryName: "q1", namespace: "team-a", input: "who am I?" }),
+  });
+
+describe("bearerAuth in front of ExecutorApp", () => {
+  it("serves health, readiness and the agent card without a token", async () => {
+    for (const path of ["/health", "/ready", "/.well-known/agent-card.json", "/.well-known/agent.json"]) {
+      const response = await fetch(`${url}${path}`);
+      assert.equal(response.status, 200, path);
+      await response.body?.cancel();
+    }
+    const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
+    assert.equal(health.status, "healthy");
+  });
+
+  it("refuses a query without a token, before the engine runs", async () => {
+    const response = await sendQuery();
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get("www-authenticate"), 'Bearer realm="ark"');
+    await response.body?.cancel();
+    assert.equal(engine.callers.length, 0);
+  });
+
+  it("refuses expired and foreign tokens with invalid_token, never echoing them", async () => {
+    const tokens = [await idp.sign({}, { expiresInSeconds: -600 }), await idp.sign({ aud: "another-engine" })];
+    for (const token of tokens) {
+      const response = await sendQuery(`Bearer ${token}`);
+      const body = await response.text();
+      assert.equal(response.status, 401);
+      assert.match(response.headers.get("www-authenticate") ?? "", /error="invalid_token"/);
+      assert.ok(!body.includes(token) && !(response.headers.get("www-authenticate") ?? "").includes(token));
+    }
+    assert.equal(engine.callers.length, 0);
+  });
+
+  it("runs the query for a valid token (any case of Bearer) and hands the claims to the engine", async () => {
+    const token = await idp.sign({ sub: "ark-controller", groups: ["system:serviceaccounts"] });
+    const response = await sendQuery(`bearer ${token}`);
+    assert.equal(response.status, 200);
+    const outcome = readEngineResponse(await response.json());
+    assert.equal(outcome.kind, "message");
+    assert.equal("content" in outcome ? outcome.content : undefined, "hello ark-controller");
+    assert.equal(engine.callers.length, 1);
+    assert.equal(engine.callers[0]?.sub, "ark-controller");
+    assert.deepEqual(engine.callers[0]?.groups, ["system:serviceaccounts"]);
+    assert.equal(engine.callers[0]?.iss, idp.issuer);
+  });
+});
