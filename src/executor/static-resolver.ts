@@ -4,6 +4,7 @@
  * like a missing one would on a cluster.
  */
 
+import type { Logger } from "../client/logger.js";
 import { BrokerStream } from "./broker-client.js";
 import { QueryResolutionError } from "./errors.js";
 import type { QueryRef } from "./query-extension.js";
@@ -21,10 +22,15 @@ export interface StaticQuery {
 export class StaticQueryResolver implements QueryResolver {
   private readonly queries = new Map<string, { query: StaticQuery; cancel: AbortController }>();
   private readonly brokerUrl: string | undefined;
+  private readonly logger: Logger | undefined;
 
-  /** @param options.brokerUrl - stream top-level executions to this broker (as `ark-config-streaming` would) */
-  constructor(options: { brokerUrl?: string } = {}) {
+  /**
+   * @param options.brokerUrl - stream top-level executions to this broker (as `ark-config-streaming` would)
+   * @param options.logger - where broker failures are reported
+   */
+  constructor(options: { brokerUrl?: string; logger?: Logger } = {}) {
     this.brokerUrl = options.brokerUrl;
+    this.logger = options.logger;
   }
 
   /** Registers (or replaces) what `namespace/name` resolves to. */
@@ -59,6 +65,7 @@ export class StaticQueryResolver implements QueryResolver {
       sessionId: request.conversationId,
       agentName: request.agent.name,
       messageTtlSeconds: request.messageTtlSeconds,
+      logger: this.logger,
     });
   }
 }
