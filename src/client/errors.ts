@@ -6,6 +6,7 @@
  * network) have their own classes and never masquerade as server answers.
  */
 
+import type { ValidationProblem } from "../schema/index.js";
 import type { Status, StatusCause } from "./meta.js";
 
 /**
@@ -143,26 +144,16 @@ export class ConnectionError extends ApiError {
   }
 }
 
-/** One problem found by client-side schema validation. Structurally the generated validator's `ValidationProblem`. */
-export interface SchemaProblem {
-  /** JSON path of the offending value, e.g. `/spec/modelRef/name`. */
-  path: string;
-  /** The schema rule it broke, e.g. `required`, `enum`, `type`. */
-  rule: string;
-  /** Human-readable explanation. */
-  message: string;
-}
-
 /** Client-side schema validation failed; nothing was sent to the server. */
 export class ValidationError extends ArkSdkError {
   /** Every problem found, each with its path. */
-  readonly problems: SchemaProblem[];
+  readonly problems: ValidationProblem[];
   /** Kind of the rejected object. */
   readonly kind: string;
   /** Name of the rejected object (`metadata.name`), or "". */
   override name: string;
-  constructor(kind: string, objectName: string, problems: SchemaProblem[]) {
-    const list = problems.map((p) => `${p.path || "/"}: ${p.message} (${p.rule})`).join("; ");
+  constructor(kind: string, objectName: string, problems: ValidationProblem[]) {
+    const list = problems.map((p) => `${p.path || "(object)"}: ${p.message} (${p.rule})`).join("; ");
     super(`${kind} "${objectName}" failed validation: ${list}`);
     this.problems = problems;
     this.kind = kind;

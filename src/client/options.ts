@@ -26,11 +26,11 @@ export interface WriteOptions extends CallOptions {
 }
 
 /** A label selector: the API's string form (`app=x,tier!=db`) or equality pairs. */
-export type LabelSelector = string | Record<string, string>;
+export type LabelSelectorInput = string | Record<string, string>;
 
 /** Options of list and iterate. */
 export interface ListOptions extends CallOptions {
-  labelSelector?: LabelSelector;
+  labelSelector?: LabelSelectorInput;
   /** e.g. `metadata.name=x` (custom resources support only `metadata.name` and `metadata.namespace`). */
   fieldSelector?: string;
   /** Page size used to fetch everything (default 500). */
@@ -39,7 +39,7 @@ export interface ListOptions extends CallOptions {
 
 /** Options of {@link ResourceClient.listPage}. */
 export interface ListPageOptions extends CallOptions {
-  labelSelector?: LabelSelector;
+  labelSelector?: LabelSelectorInput;
   fieldSelector?: string;
   /** Maximum items in this page. */
   limit?: number;
@@ -94,7 +94,7 @@ export interface DeleteOptions extends CallOptions {
 export interface WatchOptions extends Omit<CallOptions, "timeout"> {
   /** Start after this resourceVersion. Without it the watch lists first and reports every existing object as ADDED. */
   resourceVersion?: string;
-  labelSelector?: LabelSelector;
+  labelSelector?: LabelSelectorInput;
   fieldSelector?: string;
   /** Reconnect when the connection is silent this long, ms (default 60,000). Not a total timeout. */
   idleTimeout?: number;

@@ -6,20 +6,21 @@
  */
 
 import type { ResourceDescriptor } from "./descriptor.js";
-import { ArgumentError, GoneError, NotFoundError, TimeoutError, ValidationError, type SchemaProblem } from "./errors.js";
+import type { ValidateOptions, ValidationProblem } from "../schema/index.js";
+import { ArgumentError, GoneError, NotFoundError, TimeoutError, ValidationError } from "./errors.js";
 import { Informer, type InformerOptions } from "./informer.js";
 import { silentLogger, type Logger } from "./logger.js";
 import type { KubernetesList, KubernetesObject } from "./meta.js";
 import type {
-  ApplyOptions, CallOptions, DeleteOptions, JsonPatchOperation, LabelSelector, ListOptions, ListPage, ListPageOptions,
+  ApplyOptions, CallOptions, DeleteOptions, JsonPatchOperation, LabelSelectorInput, ListOptions, ListPage, ListPageOptions,
   PatchOptions, PatchType, WaitOptions, WatchOptions, WriteOptions,
 } from "./options.js";
 import { checkName, checkNamespace, collectionPath, objectPath } from "./paths.js";
 import type { HttpRequest, QueryParams, Transport } from "./transport.js";
 import { listWatch, type ListWatchSource, type WatchEvent } from "./watch.js";
 
-/** Checks an object against its kind's schema; returns every problem (empty when valid). */
-export type Validator = (object: unknown) => SchemaProblem[];
+/** Checks an object against its kind's schema; returns every problem (empty when valid). The generated `validateObject` is one. */
+export type Validator = (object: unknown, options?: ValidateOptions) => ValidationProblem[];
 
 /** Every field optional, recursively: the shape of a server-side apply configuration. */
 export type DeepPartial<T> = T extends readonly (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
@@ -52,7 +53,7 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 /** Turns a label selector in either form into the API's string form. */
-export function formatLabelSelector(selector: LabelSelector | undefined): string | undefined {
+export function formatLabelSelector(selector: LabelSelectorInput | undefined): string | undefined {
   if (selector === undefined || typeof selector === "string") return selector;
   return Object.entries(selector).map(([key, value]) => `${key}=${value}`).join(",");
 }
@@ -286,7 +287,7 @@ export class ResourceClient<T extends KubernetesObject> {
   }
 
   /** A started list+watch cache of this kind in this client's scope (or `namespace`). See {@link Informer}. */
-  informer(options: InformerOptions<T> & { namespace?: string; labelSelector?: LabelSelector; fieldSelector?: string } = {}): Informer<T> {
+  informer(options: InformerOptions<T> & { namespace?: string; labelSelector?: LabelSelectorInput; fieldSelector?: string } = {}): Informer<T> {
     return new Informer(this.source(options), options, this.logger);
   }
 
@@ -344,7 +345,7 @@ export class ResourceClient<T extends KubernetesObject> {
 
   // ---- internals -----------------------------------------------------------
 
-  private source(options: { namespace?: string; labelSelector?: LabelSelector; fieldSelector?: string }): ListWatchSource<T> {
+  private source(options: { namespace?: string; labelSelector?: LabelSelectorInput; fieldSelector?: string }): ListWatchSource<T> {
     const namespace = this.scopeNamespace(options);
     const path = collectionPath(this.descriptor, namespace);
     const labelSelector = formatLabelSelector(options.labelSelector);
@@ -445,7 +446,8 @@ export class ResourceClient<T extends KubernetesObject> {
   private validate(object: KubernetesObject, options: WriteOptions, partial: boolean): void {
     const validator = this.options.validate;
     if (!validator || options.validate === false) return;
-    let problems = validator(object);
+    // With a status subresource the server ignores `status` on create/update/apply, so its problems are moot.
+    let problems = validator(object, { status: this.descriptor.subresources.status ? "ignore" : "validate" });
     if (partial) problems = problems.filter((p) => p.rule !== "required");
     if (problems.length > 0) throw new ValidationError(this.descriptor.kind, object.metadata?.name ?? "", problems);
   }

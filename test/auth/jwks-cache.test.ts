@@ -9,6 +9,7 @@ import { after, afterEach, describe, it } from "node:test";
 import { jwtVerify } from "jose";
 import { JwksCache, TokenValidationError, TokenValidator, type TokenValidatorOptions } from "../../src/auth/index.js";
 import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/auth/local-oidc-issuer.js";
+import { assertRefused } from "./helpers/assert-refused.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -46,19 +47,6 @@ function tokenWithKid(kid: string): string {
   return `${part({ alg: "RS256", kid })}.${part({ sub: "x", exp: Math.floor(Date.now() / 1000) + 60 })}.c2lnbmF0dXJl`;
 }
 
-async function refusedWith(validator: TokenValidator, token: string, message: string | RegExp): Promise<TokenValidationError> {
-  let caught: unknown;
-  try {
-    await validator.validate(token);
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof TokenValidationError, `expected TokenValidationError, got ${String(caught)}`);
-  if (typeof message === "string") assert.equal(caught.message, message);
-  else assert.match(caught.message, message);
-  return caught;
-}
-
 describe("JWKS cache: rotation and refetch floor", () => {
   it("refetches exactly once for a new kid, then serves it from cache", async () => {
     const idp = await issuer();
@@ -90,14 +78,14 @@ describe("JWKS cache: rotation and refetch floor", () => {
 
     // Sequential stream within the floor: no fetch at all, clear reason in the details.
     for (let i = 0; i < 50; i += 1) {
-      const error = await refusedWith(validator, tokenWithKid(`later-${i}`), "No signing key matches the token");
+      const error = await assertRefused(validator, tokenWithKid(`later-${i}`), TokenValidationError, "No signing key matches the token");
       assert.match(error.details ?? "", /refetch floor|kids/);
     }
     assert.equal(idp.requests.jwks, 2);
 
     // Once the floor has passed, one more refetch is allowed.
     await sleep(350);
-    const error = await refusedWith(validator, tokenWithKid("ghost-kid"), "No signing key matches the token");
+    const error = await assertRefused(validator, tokenWithKid("ghost-kid"), TokenValidationError, "No signing key matches the token");
     assert.match(error.details ?? "", /Unable to find key with kid "ghost-kid"/);
     assert.equal(idp.requests.jwks, 3);
     await validator.validate(await idp.sign());
@@ -120,7 +108,7 @@ describe("JWKS cache: rotation and refetch floor", () => {
     await sleep(200);
     await validator.validate(newToken);
     assert.equal(idp.requests.jwks, 2);
-    await refusedWith(validator, oldToken, "No signing key matches the token");
+    await assertRefused(validator, oldToken, TokenValidationError, "No signing key matches the token");
   });
 
   it("shares one fetch among concurrent first requests", async () => {
@@ -140,7 +128,7 @@ describe("JWKS cache: failing closed", () => {
     const url = idp.jwksUrl;
     await idp.close();
     const validator = new TokenValidator({ jwksUrl: url, audience: "ark-test" });
-    const error = await refusedWith(validator, token, "Failed to fetch JWKS");
+    const error = await assertRefused(validator, token, TokenValidationError, "Failed to fetch JWKS");
     assert.ok(error.details?.includes(url));
     assert.match(error.details ?? "", /ECONNREFUSED|fetch failed/);
   });
@@ -153,7 +141,7 @@ describe("JWKS cache: failing closed", () => {
     idp.setJwksAvailable(false);
     await validator.validate(token);
     await sleep(150);
-    const error = await refusedWith(validator, token, "Failed to fetch JWKS");
+    const error = await assertRefused(validator, token, TokenValidationError, "Failed to fetch JWKS");
     assert.match(error.details ?? "", /expected 200, got 503/);
   });
 
@@ -178,7 +166,7 @@ describe("JWKS cache: failing closed", () => {
     });
     const validator = new TokenValidator({ jwksUrl: `${url}/jwks`, httpTimeoutMs: 200 });
     const started = performance.now();
-    const error = await refusedWith(validator, tokenWithKid("k"), "Failed to fetch JWKS");
+    const error = await assertRefused(validator, tokenWithKid("k"), TokenValidationError, "Failed to fetch JWKS");
     assert.ok(performance.now() - started < 2000);
     assert.match(error.details ?? "", /no answer within 200 ms/);
   });
@@ -205,7 +193,7 @@ describe("JWKS cache: failing closed", () => {
     };
     for (const [path, detail] of Object.entries(expectations)) {
       const validator = new TokenValidator({ jwksUrl: `${url}${path}` });
-      const error = await refusedWith(validator, tokenWithKid("k"), /Failed to fetch JWKS|No signing key|Failed to get signing key/);
+      const error = await assertRefused(validator, tokenWithKid("k"), TokenValidationError, /Failed to fetch JWKS|No signing key|Failed to get signing key/);
       assert.match(error.details ?? "", detail, path);
     }
   });

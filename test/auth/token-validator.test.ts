@@ -4,7 +4,6 @@ import { after, before, describe, it } from "node:test";
 import { exportSPKI, importJWK, SignJWT, type KeyObject } from "jose";
 import {
   AuthConfigurationError,
-  AuthenticationError,
   ExpiredTokenError,
   InvalidTokenError,
   MissingTokenError,
@@ -13,6 +12,7 @@ import {
   type TokenValidatorOptions,
 } from "../../src/auth/index.js";
 import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/auth/local-oidc-issuer.js";
+import { assertRefused } from "./helpers/assert-refused.js";
 
 let idp: LocalOidcIssuer;
 before(async () => {
@@ -22,28 +22,6 @@ after(() => idp.close());
 
 const validatorFor = (options: TokenValidatorOptions = {}) =>
   new TokenValidator({ issuer: idp.issuer, audience: "ark-test", jwksUrl: idp.jwksUrl, ...options });
-
-/** Asserts the refusal's class and safe message, and that neither text repeats the token. */
-async function assertRefused(
-  validator: TokenValidator,
-  token: string,
-  expected: new (...args: never[]) => AuthenticationError,
-  message: string | RegExp,
-): Promise<AuthenticationError> {
-  let caught: unknown;
-  try {
-    await validator.validate(token);
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof expected, `expected ${expected.name}, got ${String(caught)}`);
-  if (typeof message === "string") assert.equal(caught.message, message);
-  else assert.match(caught.message, message);
-  if (token.length > 20) {
-    assert.ok(!caught.message.includes(token) && !(caught.details ?? "").includes(token), "the token leaked into the error");
-  }
-  return caught;
-}
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 

@@ -192,8 +192,8 @@ describe("stripManagedFields", () => {
 
 describe("ValidationError", () => {
   it("lists every problem with its path", () => {
-    const error = new ValidationError("Agent", "a", [{ path: "/spec/prompt", rule: "type", message: "must be string" }, { path: "", rule: "required", message: "spec is required" }]);
-    assert.equal(error.message, 'Agent "a" failed validation: /spec/prompt: must be string (type); /: spec is required (required)');
+    const error = new ValidationError("Agent", "a", [{ path: "spec.prompt", rule: "type", message: "must be string" }, { path: "", rule: "required", message: "spec is required" }]);
+    assert.equal(error.message, 'Agent "a" failed validation: spec.prompt: must be string (type); (object): spec is required (required)');
     assert.equal(error.problems.length, 2);
   });
 });
