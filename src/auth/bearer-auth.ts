@@ -41,14 +41,13 @@ const BEARER_SCHEME = /^Bearer(?:[ \t]|$)/i;
  * @throws MissingTokenError when the header is absent, empty, of another scheme or malformed
  */
 export function extractBearerToken(authorization: string | null | undefined): string {
-  if (authorization === null || authorization === undefined || authorization.trim() === "") {
-    throw new MissingTokenError("Missing bearer token", "no Authorization header");
-  }
-  const match = BEARER.exec(authorization.trim());
-  if (match?.[1] !== undefined) return match[1];
-  const details = BEARER_SCHEME.test(authorization.trim())
+  const value = authorization?.trim() ?? "";
+  if (value === "") throw new MissingTokenError("Missing bearer token", "no Authorization header");
+  const token = BEARER.exec(value)?.[1];
+  if (token !== undefined) return token;
+  const details = BEARER_SCHEME.test(value)
     ? "Authorization header holds no well-formed bearer token"
-    : `Authorization scheme "${authorization.trim().split(/[ \t]/, 1)[0]?.slice(0, 32) ?? ""}" is not Bearer`;
+    : `Authorization scheme "${value.split(/[ \t]/, 1)[0]?.slice(0, 32) ?? ""}" is not Bearer`;
   throw new MissingTokenError("Invalid authorization header format", details, true);
 }
 
