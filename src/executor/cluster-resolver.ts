@@ -89,7 +89,7 @@ export class ClusterQueryResolver implements QueryResolver {
     this.logger = options.logger ?? consoleLogger(undefined, "ark-sdk:executor");
     this.cache = new ObjectCache({ mode: options.cache ?? "informer", logger: this.logger });
     this.serviceUrl = options.serviceUrl ?? clusterServiceUrl;
-    this.statusWriter = new QueryStatusWriter(ark.queries as unknown as ResourceClient<KubernetesObject>);
+    this.statusWriter = new QueryStatusWriter(ark.queries);
     this.broker = new BrokerDiscovery({
       readConfigMap: (ns, name, signal) => this.cache.get(this.ark.core.configMaps, ns, name, signal),
       values: () => this.values(new Map()),

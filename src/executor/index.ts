@@ -83,7 +83,7 @@ export { fromWireRequest, toWireRequest, toWireResponse } from "./types.js";
 // Broker, status, durations
 export { BrokerStream, type BrokerStreamOptions, type BrokerChunk, type StreamedToolCall } from "./broker-client.js";
 export { BrokerDiscovery, STREAMING_CONFIG_NAME, parseStreamingConfig, type StreamingConfig } from "./broker-discovery.js";
-export { QueryStatusWriter, mergeCondition, type Condition } from "./query-status.js";
+export { QueryStatusWriter, mergeCondition } from "./query-status.js";
 export { parseGoDuration, goDurationToSeconds } from "./go-duration.js";
 
 // Errors

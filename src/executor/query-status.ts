@@ -6,21 +6,11 @@
  * SDK's merge patch replaced the whole conditions array.
  */
 
-import type { KubernetesObject } from "../client/meta.js";
 import type { ResourceClient } from "../client/resource-client.js";
+import type { Condition, Query } from "../generated/index.js";
 import { retryOnConflict } from "../client/retry-on-conflict.js";
 import type { QueryPhaseWriter } from "./execution-context.js";
 import type { QueryRef } from "./query-extension.js";
-
-/** A `metav1.Condition`. */
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
 
 /** RFC 3339 in whole seconds, as Kubernetes stores condition times. */
 function now(): string {
@@ -41,14 +31,12 @@ export function mergeCondition(conditions: readonly Condition[] | undefined, nex
   return list;
 }
 
-type QueryLike = KubernetesObject & { status?: { conditions?: Condition[] } & Record<string, unknown> };
-
 /** Writes Query phases through the status subresource. */
 export class QueryStatusWriter implements QueryPhaseWriter {
-  private readonly queries: ResourceClient<QueryLike>;
+  private readonly queries: ResourceClient<Query>;
 
-  constructor(queries: ResourceClient<KubernetesObject>) {
-    this.queries = queries as ResourceClient<QueryLike>;
+  constructor(queries: ResourceClient<Query>) {
+    this.queries = queries;
   }
 
   async updatePhase(ref: QueryRef, phase: string, reason: string, message: string): Promise<void> {

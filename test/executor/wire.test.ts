@@ -23,8 +23,8 @@ import {
   toWireMessage,
   toWireRequest,
   toWireTokenUsage,
-  type Condition,
 } from "ark-sdk/executor";
+import type { Condition } from "ark-sdk";
 import { parseBaggage, parseTraceparent } from "../../src/executor/telemetry.js";
 import { parseJsonRpcRequest, JsonRpcError } from "../../src/executor/jsonrpc.js";
 
