@@ -19,7 +19,7 @@ export interface ControlPlaneBinaries {
 
 /** The cache folder the setup script installs into. */
 export function controlPlaneCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.ARK_SDK_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "ark-sdk");
+  const root = env.ARK_SDK_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), ".cache"), "ark-sdk");
   return join(root, "control-plane", CONTROL_PLANE_VERSION);
 }
 

@@ -35,8 +35,10 @@ export interface ControlPlaneOptions {
   apiServerPort?: number;
   /** etcd's client port (default: a free one). */
   etcdPort?: number;
-  /** How long to wait for readiness, in ms (default 60 000). */
+  /** How long to wait for each process to be ready, in ms (default 60 000). */
   startTimeoutMs?: number;
+  /** How long to wait for the CRDs to be Established, in ms (default 30 000). */
+  crdTimeoutMs?: number;
   /** Extra kube-apiserver flags, e.g. `--audit-log-path=...`. */
   extraApiServerFlags?: readonly string[];
   /** Parent folder of the plane's temporary folder (default: /dev/shm when present, for etcd's fsyncs). */
@@ -199,7 +201,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const caPem = await waitApiReady();
 
     const crds = options.crds === "none" ? [] : options.crds === undefined || options.crds === "ark" ? await arkCrds() : options.crds;
-    if (crds.length > 0) await installCrds(api!, crds, Math.min(timeoutMs, 30_000));
+    if (crds.length > 0) await installCrds(api!, crds, options.crdTimeoutMs ?? 30_000);
 
     const kubeconfigPath = join(dir, "admin.kubeconfig");
     await writeKubeconfig(kubeconfigPath, { server, caFile, user: "ark-sdk-admin", credentials: { token: adminToken } });

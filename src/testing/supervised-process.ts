@@ -157,6 +157,8 @@ export class SupervisedProcess {
   async stop(graceMs = 0): Promise<ProcessExit> {
     const pid = this.child?.pid;
     if (!this.running || pid === undefined) return this.exited;
+    // While a caller waits for the exit, the child must keep the event loop alive.
+    this.child?.ref();
     if (graceMs > 0) {
       try {
         process.kill(-pid, "SIGTERM");

@@ -276,7 +276,7 @@ describe("control plane lifecycle and failures", () => {
     });
     const root = mkdtempSync(join(tmpdir(), "cp-crd-"));
     try {
-      await assert.rejects(startControlPlane({ crds: [crd("widget", "widgets"), crd("gadget", "gadgets")], tmpRoot: root, startTimeoutMs: 3_000 }), (err: unknown) => {
+      await assert.rejects(startControlPlane({ crds: [crd("widget", "widgets"), crd("gadget", "gadgets")], tmpRoot: root, crdTimeoutMs: 2_000 }), (err: unknown) => {
         assert.ok(err instanceof ControlPlaneError);
         assert.equal(err.failure, "crd-not-established");
         assert.match(err.message, /gadgets\.clash\.example\.com/);
