@@ -102,18 +102,18 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       : await readCrdFiles(args.crds);
     const result = generate(sources, { imports: importsFrom(args.importFrom) });
     for (const warning of result.warnings) io.err(`warning: ${warning}\n`);
-    const kinds = result.models.map((m) => `${m.kind} ${m.version}`).join(", ");
+    const kinds = `${result.models.length} kind${result.models.length === 1 ? "" : "s"}: ${result.models.map((m) => `${m.kind} ${m.version}`).join(", ")}`;
     if (args.check) {
       const diff = await differences(args.out, result.files);
       if (diff.length > 0) {
         io.err(`ark-sdk generate: ${args.out} is not up to date:\n${diff.map((d) => `  ${d}`).join("\n")}\n`);
         return 1;
       }
-      io.out(`${args.out} is up to date (${result.models.length} kinds: ${kinds}; input ${result.inputHash})\n`);
+      io.out(`${args.out} is up to date (${kinds}; input ${result.inputHash})\n`);
       return 0;
     }
     const removed = await writeGeneratedFiles(args.out, result.files);
-    io.out(`wrote ${result.files.length} files to ${args.out} for ${result.models.length} kinds: ${kinds} (input ${result.inputHash})\n`);
+    io.out(`wrote ${result.files.length} files to ${args.out} for ${kinds} (input ${result.inputHash})\n`);
     if (removed.length > 0) io.out(`removed stale generated files: ${removed.join(", ")}\n`);
     return 0;
   } catch (err) {
