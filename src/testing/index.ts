@@ -8,3 +8,10 @@ export { testCluster, publishControlPlane, SHARED_PLANE_ENV, type TestCluster, t
 export { findBinaries, binaryCandidates, controlPlaneCacheDir, CONTROL_PLANE_VERSION, type ControlPlaneBinaries } from "./binaries.js";
 export { ControlPlaneError, type ControlPlaneFailure } from "./errors.js";
 export { readCrdDir, type CrdObject } from "./crd-install.js";
+export {
+  startLocalOidcIssuer,
+  type LocalOidcIssuer,
+  type LocalOidcIssuerOptions,
+  type LocalIssuerAlgorithm,
+  type SignOptions,
+} from "../auth/local-oidc-issuer.js";
