@@ -4,7 +4,7 @@
  * so importing ark-sdk does not pay for it.
  */
 import { createRequire } from "node:module";
-import type { Ajv, CodeKeywordDefinition, KeywordCxt } from "ajv";
+import type { Ajv, CodeKeywordDefinition, KeywordCxt, Options } from "ajv";
 import { formatPattern } from "./formats.js";
 
 type AjvModule = typeof import("ajv");
@@ -69,9 +69,11 @@ function listTypeKeyword(ajv: AjvModule): CodeKeywordDefinition {
   };
 }
 
-/** The shared Ajv instance (created on first call). */
-export function kubernetesAjv(): Ajv {
-  if (instance) return instance;
+/**
+ * A new Ajv instance with the Kubernetes keywords. `options` are merged into
+ * ark-sdk's (e.g. `{ code: { source: true } }` to emit standalone code).
+ */
+export function createKubernetesAjv(options: Options = {}): Ajv {
   const ajvModule = require("ajv") as AjvModule;
   const codeModule = require("ajv/dist/vocabularies/code.js") as CodeModule;
   const ajv = new ajvModule.Ajv({
@@ -83,12 +85,18 @@ export function kubernetesAjv(): Ajv {
     strictRequired: false,
     validateFormats: false,
     logger: false,
-    code: { optimize: true },
+    ...options,
+    code: { optimize: true, ...options.code },
   });
   ajv.removeKeyword("format");
   ajv.addKeyword(formatKeyword(ajvModule, codeModule));
   ajv.addKeyword(listTypeKeyword(ajvModule));
   ajv.addKeyword({ keyword: "x-kubernetes-list-map-keys", schemaType: "array" });
-  instance = ajv;
   return ajv;
+}
+
+/** The shared Ajv instance behind every generated validator (created on first call). */
+export function kubernetesAjv(): Ajv {
+  instance ??= createKubernetesAjv();
+  return instance;
 }

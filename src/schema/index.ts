@@ -8,7 +8,9 @@ export { validateObjectMeta } from "./object-meta.js";
 export { hasIdentity } from "./guards.js";
 export { deref, refTo, resolveRef, unpackSchema, type JsonSchemaProps, type PackedSchema, type SchemaType, type ValidationRule } from "./json-schema.js";
 export { toValidationSchema, type ValidationSchemaNode } from "./validation-schema.js";
-export { kubernetesAjv } from "./ajv-instance.js";
+export { createKubernetesAjv, kubernetesAjv } from "./ajv-instance.js";
+export { problemsFromAjv, pointerToPath } from "./ajv-problems.js";
+export { pruneNulls } from "./prune-nulls.js";
 export type {
   CustomResourceColumnDefinition,
   CustomResourceDefinition,
