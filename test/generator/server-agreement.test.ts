@@ -11,12 +11,13 @@ import { descriptorFor, validateObject } from "../../src/generated/index.js";
 import { generate, readClusterCrds, readCrdFiles } from "../../src/generator/index.js";
 import { run } from "../../src/cli/generate.js";
 import { createValidator, type JsonSchemaProps, type ValidationProblem } from "../../src/schema/index.js";
+import type { ObjectMeta } from "../../src/client/meta.js";
 import { VALID_OBJECTS, agent, a2aTask, mcpServer, model, query, team, tool } from "./fixtures/typed-objects.js";
 import { testCrd } from "./helpers/crd-builder.js";
 import { causesOf, collectionPath, kubeRequest, type KubeResponse } from "./helpers/kube-request.js";
 import { NO_SHARED_CRDS, SHARED_CRDS, scratchDir, sharedCrdsPresent } from "./helpers/paths.js";
 
-type Obj = { apiVersion: string; kind: string; metadata: { name?: string; [k: string]: unknown }; spec?: unknown; status?: unknown };
+type Obj = { apiVersion: string; kind: string; metadata: ObjectMeta; spec?: unknown; status?: unknown };
 
 let cluster: TestCluster;
 let ns: string;
@@ -76,15 +77,17 @@ describe("generated validators agree with the API server", () => {
     }
   });
 
-  const invalid: { name: string; obj: Obj; status?: boolean }[] = [
-    { name: "agent", obj: { ...agent, metadata: { name: "Bad_Name", labels: { "a/b/c": "x" } }, spec: { prompt: 42 as unknown as string, modelRef: {} as { name: string }, tools: [{ type: "nope" }, { name: "t" } as { type: string }], parameters: [{ name: "" }] } } },
-    { name: "model", obj: { ...model, spec: { ...model.spec, provider: "openia", config: { bedrock: { maxTokens: 0, temperature: "1.5" } }, model: {} } } },
-    { name: "model-missing", obj: { ...model, spec: { config: {} } } },
-    { name: "query", obj: { ...query, spec: { target: { type: "robot", name: "" }, timeout: 5, memory: {} } } },
-    { name: "team", obj: { ...team, spec: { strategy: "sequential", maxTurns: "many", members: [{ name: "a" }] } } },
-    { name: "tool", obj: { ...tool, spec: { http: { method: "FETCH" } } } },
-    { name: "mcp", obj: { ...mcpServer, spec: { ...mcpServer.spec, transport: "grpc", headers: [{ name: "", value: {} }] } } },
-    { name: "a2atask", obj: { ...a2aTask, spec: { ...a2aTask.spec, taskId: "", priority: "high", queryRef: {} } } },
+  /** An object of `base`'s kind with a spec the types would refuse (that is the point). */
+  const wrong = (base: Obj, spec: unknown, metadata: ObjectMeta = base.metadata): Obj => ({ ...base, metadata, spec });
+  const invalid: { name: string; obj: Obj }[] = [
+    { name: "agent", obj: wrong(agent, { prompt: 42, modelRef: {}, tools: [{ type: "nope" }, { name: "t" }], parameters: [{ name: "" }] }, { name: "Bad_Name", labels: { "a/b/c": "x" } }) },
+    { name: "model", obj: wrong(model, { ...model.spec, provider: "openia", config: { bedrock: { maxTokens: 0, temperature: "1.5" } }, model: {} }) },
+    { name: "model-missing", obj: wrong(model, { config: {} }) },
+    { name: "query", obj: wrong(query, { target: { type: "robot", name: "" }, timeout: 5, memory: {} }) },
+    { name: "team", obj: wrong(team, { strategy: "sequential", maxTurns: "many", members: [{ name: "a" }] }) },
+    { name: "tool", obj: wrong(tool, { http: { method: "FETCH" } }) },
+    { name: "mcp", obj: wrong(mcpServer, { ...mcpServer.spec, transport: "grpc", headers: [{ name: "", value: {} }] }) },
+    { name: "a2atask", obj: wrong(a2aTask, { ...a2aTask.spec, taskId: "", priority: "high", queryRef: {} }) },
   ];
   for (const c of invalid) {
     it(`rejects an invalid ${c.name} at the paths the server names`, async () => {

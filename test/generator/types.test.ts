@@ -1,6 +1,6 @@
 // Type-level tests: the generated types compile against valid objects of
-// every kind and refuse wrong ones (fixtures/typed-objects.ts with its
-// @ts-expect-error lines), and the code generated for the non-core CRDs
+// every kind and refuse wrong ones (fixtures/typed-objects.ts, whose
+// expect-error lines must stay errors), and the code generated for the non-core CRDs
 // type-checks under the repository's strict settings.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

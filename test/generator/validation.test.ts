@@ -21,7 +21,7 @@ import { agent, arkConfig, model, query, VALID_OBJECTS } from "./fixtures/typed-
 
 const brief = (problems: ValidationProblem[]) => problems.map((p) => `${p.path} ${p.rule}`);
 
-function validatorFor(spec: JsonSchemaProps, extra: Partial<JsonSchemaProps> = {}) {
+function validatorFor(spec: JsonSchemaProps, extra: Record<string, JsonSchemaProps> = {}) {
   const validate = createValidator({
     apiVersion: "test.ark-sdk.io/v1",
     kind: "Widget",
@@ -73,7 +73,7 @@ describe("generated validators on ARK kinds", () => {
   it("validate model's deep, shared value sources and pattern/bounds", () => {
     const bad = structuredClone(model);
     bad.spec.config.bedrock = { maxTokens: 0, temperature: "1.5" };
-    bad.spec.config.azure!.properties = { "weird key": { valueFrom: { secretKeyRef: { name: "s" } } } };
+    bad.spec.config.azure!.properties = { "weird key": { valueFrom: { secretKeyRef: { name: "s" } as { name: string; key: string } } } };
     assert.deepEqual(brief(validateModel(bad)), [
       'spec.config.azure.properties["weird key"].valueFrom.secretKeyRef.key required',
       "spec.config.bedrock.maxTokens minimum",
