@@ -48,7 +48,12 @@ async function up(argv: string[], io: CliIo): Promise<number> {
     io.out(`control plane ready in ${Date.now() - started} ms\n  server:     ${plane.server}\n  kubeconfig: ${plane.kubeconfigPath}\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n\nPress Ctrl-C to stop.\n`);
   }
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
+    // The plane's processes don't hold the event loop open (a forgotten plane must not hang a test run); this does.
+    const keepAlive = setInterval(() => undefined, 60_000);
+    const stop = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });

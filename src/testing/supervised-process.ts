@@ -7,7 +7,7 @@
  * Exit hooks cover the ordinary cases without waiting for the watchdog.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, rmSync, type WriteStream } from "node:fs";
 
 const WATCHDOG = [
   'parent="$1"; cleanup="$2"; shift 2',
@@ -47,10 +47,23 @@ function killAllNow(): void {
   for (const p of live) p.killNow();
 }
 
+/** At exit nothing asynchronous runs any more: kill, then remove the folders synchronously. */
+function cleanUpAtExit(): void {
+  const dirs = [...live].map((p) => p.cleanupDir).filter((d): d is string => Boolean(d));
+  killAllNow();
+  for (const dir of dirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Best effort: the watchdog removes it too.
+    }
+  }
+}
+
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  process.on("exit", killAllNow);
+  process.on("exit", cleanUpAtExit);
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     const onSignal = () => {
       killAllNow();
@@ -80,6 +93,11 @@ export class SupervisedProcess {
     readonly args: readonly string[],
     private readonly options: SupervisedProcessOptions,
   ) {}
+
+  /** The folder to remove if the owner exits without stopping the process. */
+  get cleanupDir(): string | undefined {
+    return this.options.orphanCleanupDir;
+  }
 
   /** Whether the process is currently running. */
   get isRunning(): boolean {

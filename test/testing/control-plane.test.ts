@@ -210,6 +210,23 @@ describe("control plane lifecycle and failures", () => {
     assert.ok(await eventually(() => !existsSync(dir), 5_000), "watchdog removed the temp dir");
   });
 
+  it("leaves nothing behind when the owner exits without calling stop()", async () => {
+    const script = `
+      import { startControlPlane } from "./src/testing/index.ts";
+      const plane = await startControlPlane({ crds: "none" });
+      console.log(plane.dir);
+    `;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    assert.equal(code, 0);
+    const dir = out.trim();
+    assert.match(dir, /ark-sdk-cp-/);
+    assert.equal(existsSync(dir), false, "exit hook removed the temp dir");
+    assert.ok(await eventually(() => processesMentioning(dir).length === 0, 2_000));
+  });
+
   it("names the missing binary and how to install it", async () => {
     await assert.rejects(startControlPlane({ binaries: { kubeApiserver: "/nonexistent/kube-apiserver" } }), (err: unknown) => {
       assert.ok(err instanceof ControlPlaneError);
