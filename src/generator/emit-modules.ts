@@ -4,9 +4,11 @@
  * kinds, the registry and the barrel.
  */
 import { docComment, referencedShapes, renderRoot, renderShape } from "./emit-types.js";
-import { toLiteral } from "./literal.js";
+import { canonicalJson } from "./hash.js";
+import { Identifier, toLiteral } from "./literal.js";
+import { camelKind, pascal } from "./naming.js";
 import type { KindVersionModel } from "./model.js";
-import type { PackedSchema } from "../schema/json-schema.js";
+import type { JsonSchemaProps, PackedSchema } from "../schema/json-schema.js";
 import type { Shape, TypeGraph } from "./shapes.js";
 
 /** Where generated code imports the SDK's runtime pieces from. */
@@ -58,7 +60,9 @@ class Imports {
       const sorted = [...names.entries()].sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
       const allTypes = sorted.every(([, t]) => t);
       const list = sorted.map(([n, t]) => (t && !allTypes ? `type ${n}` : n)).join(", ");
-      lines.push(`import ${allTypes ? "type " : ""}{ ${list} } from "${module}";`);
+      const line = `import ${allTypes ? "type " : ""}{ ${list} } from "${module}";`;
+      const onePerLine = sorted.map(([n, t]) => `  ${t && !allTypes ? `type ${n}` : n},`).join("\n");
+      lines.push(line.length <= 120 ? line : `import ${allTypes ? "type " : ""}{\n${onePerLine}\n} from "${module}";`);
     }
     return lines.length > 0 ? `${lines.join("\n")}\n` : "";
   }
@@ -129,13 +133,67 @@ function kindModule(graph: TypeGraph, model: KindVersionModel, imports: RuntimeI
   return { path: `${model.fileName}.ts`, content: `${header(`${model.crdName} (content ${model.crdHash})`)}${im.render()}\n${code.join("\n")}` };
 }
 
-function schemaModule(model: KindVersionModel, schema: PackedSchema, imports: RuntimeImports): GeneratedFile {
+/** `$defs` entries found with the same content in the schemas of several kinds: emitted once, in shared.schema.ts. */
+interface SharedDefs {
+  /** Canonical JSON → constant name. */
+  byContent: Map<string, string>;
+  constants: { name: string; def: JsonSchemaProps }[];
+}
+
+function findSharedDefs(schemas: ReadonlyMap<KindVersionModel, PackedSchema>): SharedDefs {
+  const seen = new Map<string, { defNames: string[]; def: JsonSchemaProps }>();
+  for (const schema of schemas.values()) {
+    for (const [defName, def] of Object.entries(schema.$defs ?? {})) {
+      const key = canonicalJson(def);
+      const entry = seen.get(key);
+      if (entry) entry.defNames.push(defName);
+      else seen.set(key, { defNames: [defName], def });
+    }
+  }
+  const shared: SharedDefs = { byContent: new Map(), constants: [] };
+  const used = new Set<string>();
+  for (const [key, { defNames, def }] of seen) {
+    if (defNames.length < 2) continue;
+    // AgentStatus + TeamStatus → Status: the words all the kinds' names for it end with.
+    // Without a common ending (AgentSpecModelRef, QuerySpecMemory, …) the fields name it: NameNamespace.
+    const defName = commonTrailingWords(defNames) || pascal(Object.keys(def.properties ?? {}).join("-")) || "Shared";
+    const base = `${camelKind(defName)}Def`;
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}${n}`;
+    used.add(name);
+    shared.byContent.set(key, name);
+    shared.constants.push({ name, def });
+  }
+  return shared;
+}
+
+function commonTrailingWords(names: readonly string[]): string {
+  const split = names.map((n) => n.match(/[A-Z0-9]+(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+[0-9]*|[0-9]+|_/g) ?? [n]);
+  const out: string[] = [];
+  for (let i = 1; split.every((w) => w.length >= i && w[w.length - i] === split[0]![split[0]!.length - i]); i++) out.unshift(split[0]![split[0]!.length - i]!);
+  return out.join("");
+}
+
+function schemaModule(model: KindVersionModel, schema: PackedSchema, shared: SharedDefs, imports: RuntimeImports): GeneratedFile {
   const im = new Imports().add(imports.schema, "PackedSchema", true);
+  const defs = Object.entries(schema.$defs ?? {}).map(([defName, def]) => {
+    const constant = shared.byContent.get(canonicalJson(def));
+    if (constant) im.add("./shared.schema.js", constant, false);
+    return [defName, constant ? new Identifier(constant) : def] as const;
+  });
+  const literal = defs.length > 0 ? { ...schema, $defs: Object.fromEntries(defs) } : schema;
   const doc = docComment([`Structural schema of \`${model.kind}\` (\`${model.apiVersion}\`) without documentation text; repeated subtrees are under \`$defs\`.`]);
   return {
     path: `${model.fileName}.schema.ts`,
-    content: `${header(`${model.crdName} (content ${model.crdHash})`)}${im.render()}\n${doc}export const ${model.valueName}Schema: PackedSchema = ${toLiteral(schema)};\n`,
+    content: `${header(`${model.crdName} (content ${model.crdHash})`)}${im.render()}\n${doc}export const ${model.valueName}Schema: PackedSchema = ${toLiteral(literal)};\n`,
   };
+}
+
+function sharedSchemaModule(shared: SharedDefs, imports: RuntimeImports, source: string): GeneratedFile | undefined {
+  if (shared.constants.length === 0) return undefined;
+  const im = new Imports().add(imports.schema, "JsonSchemaProps", true);
+  const body = shared.constants.map(({ name, def }) => `${docComment(["A `$defs` entry shared by the schemas of several kinds."])}export const ${name}: JsonSchemaProps = ${toLiteral(def)};\n`);
+  return { path: "shared.schema.ts", content: `${header(source)}${im.render()}\n${body.join("\n")}` };
 }
 
 function sharedModule(graph: TypeGraph, source: string): GeneratedFile | undefined {
@@ -183,9 +241,12 @@ function indexModule(models: readonly KindVersionModel[], hasShared: boolean, im
 export function emitModules(graph: TypeGraph, schemas: ReadonlyMap<KindVersionModel, PackedSchema>, imports: RuntimeImports, source: string): GeneratedFile[] {
   const models = graph.roots.map((r) => r.model);
   const shared = sharedModule(graph, source);
+  const sharedDefs = findSharedDefs(schemas);
+  const sharedSchema = sharedSchemaModule(sharedDefs, imports, source);
   return [
-    ...models.flatMap((m) => [kindModule(graph, m, imports), schemaModule(m, schemas.get(m)!, imports)]),
+    ...models.flatMap((m) => [kindModule(graph, m, imports), schemaModule(m, schemas.get(m)!, sharedDefs, imports)]),
     ...(shared ? [shared] : []),
+    ...(sharedSchema ? [sharedSchema] : []),
     registryModule(models, imports, source),
     indexModule(models, shared !== undefined, imports, source),
   ];

@@ -9,7 +9,7 @@ import { emitModules, GENERATED_MARKER, INTERNAL_IMPORTS, type GeneratedFile, ty
 import { GeneratorError } from "./errors.js";
 import { contentHash } from "./hash.js";
 import { buildModels, type KindVersionModel } from "./model.js";
-import { packSchema } from "./pack.js";
+import { countSubtrees, packSchema } from "./pack.js";
 import type { CrdSource } from "./read-crds.js";
 import { buildTypeGraph } from "./shapes.js";
 
@@ -36,9 +36,10 @@ export function generate(sources: readonly CrdSource[], options: GenerateOptions
   const models = buildModels(sources);
   const graph = buildTypeGraph(models);
   const schemas = new Map<KindVersionModel, PackedSchema>();
+  const counts = countSubtrees(models.map((m) => m.schema));
   for (const model of models) {
     const shapeAt = new Map(graph.shapes.flatMap((s) => s.occurrences.filter((o) => o.model === model).map((o) => [o.path, s.name] as const)));
-    schemas.set(model, packSchema(model.schema, (path) => shapeAt.get(path)));
+    schemas.set(model, packSchema(model.schema, (path) => shapeAt.get(path), counts));
   }
   const crdHashes = [...new Set(models.map((m) => m.crdHash))].sort();
   const inputHash = contentHash(crdHashes);

@@ -3,8 +3,14 @@ import { propertyKey } from "./naming.js";
 
 const WIDTH = 100;
 
+/** A value printed as a bare identifier (a reference to a constant of the generated code). */
+export class Identifier {
+  constructor(readonly name: string) {}
+}
+
 /** The literal text of `value`, indented by `indent` levels of two spaces. */
 export function toLiteral(value: unknown, indent = 0): string {
+  if (value instanceof Identifier) return value.name;
   const pad = "  ".repeat(indent + 1);
   const end = "  ".repeat(indent);
   if (Array.isArray(value)) {

@@ -1,5 +1,6 @@
 /**
- * Stores each object subtree that occurs more than once in a schema under
+ * Stores each object subtree that occurs more than once (in a schema, or
+ * across the schemas of a generation run) under
  * `$defs` and points to it with `$ref` (see `PackedSchema`). The Model schema
  * repeats `ValueSource` dozens of times; packed, it is a fifth of the size and
  * its validator compiles each shared shape once.
@@ -29,21 +30,25 @@ function isShareable(node: JsonSchemaProps): boolean {
   return node.type === "object" && node.properties !== undefined && Object.keys(node.properties).length > 0;
 }
 
-/** Packs `schema`; `nameFor` suggests `$defs` names (falling back to `Shared<n>`). */
-export function packSchema(schema: JsonSchemaProps, nameFor: DefNamer): PackedSchema {
-  const counts = new Map<string, { count: number; path: string }>();
-  const keys = new Map<JsonSchemaProps, string>();
+/** How often each shareable subtree (by canonical JSON) occurs in `schemas`, all together. */
+export function countSubtrees(schemas: readonly JsonSchemaProps[]): Map<string, number> {
+  const counts = new Map<string, number>();
   const count = (node: JsonSchemaProps, path: string) => {
     for (const child of children(node, path)) count(child.node, child.path);
     if (!isShareable(node) || path === "") return;
     const key = canonicalJson(node);
-    keys.set(node, key);
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { count: 1, path });
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   };
-  count(schema, "");
+  for (const schema of schemas) count(schema, "");
+  return counts;
+}
 
+/**
+ * Packs `schema`: every subtree that occurs at least twice (per `counts`,
+ * e.g. over all kinds of a generation run) moves to `$defs`. `nameFor`
+ * suggests `$defs` names (falling back to `Shared<n>`).
+ */
+export function packSchema(schema: JsonSchemaProps, nameFor: DefNamer, counts: ReadonlyMap<string, number> = countSubtrees([schema])): PackedSchema {
   const defs: Record<string, JsonSchemaProps> = {};
   const defNames = new Map<string, string>();
   const usedNames = new Set<string>();
@@ -54,11 +59,12 @@ export function packSchema(schema: JsonSchemaProps, nameFor: DefNamer): PackedSc
       if (child.key === "properties") out.properties = { ...out.properties, [child.name!]: packed };
       else out[child.key] = packed;
     }
-    const key = keys.get(node);
-    if (key === undefined || counts.get(key)!.count < 2) return out;
+    if (!isShareable(node) || path === "") return out;
+    const key = canonicalJson(node);
+    if ((counts.get(key) ?? 0) < 2) return out;
     let name = defNames.get(key);
     if (name === undefined) {
-      const base = nameFor(counts.get(key)!.path) ?? "Shared";
+      const base = nameFor(path) ?? "Shared";
       name = base;
       for (let n = 2; usedNames.has(name); n++) name = `${base}${n}`;
       usedNames.add(name);
