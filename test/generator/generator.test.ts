@@ -147,3 +147,28 @@ describe("writeGeneratedFiles", () => {
     assert.deepEqual((await readdir(out)).sort(), ["b.ts", "mine.ts"]);
   });
 });
+
+describe("CRDs with several versions", () => {
+  it("gives the storage version the plain names and the others a version suffix, skips unserved ones", async () => {
+    const { testCrd, source } = await import("./helpers/crd-builder.js");
+    const crd = testCrd({ kind: "Widget", spec: { type: "object", properties: { size: { type: "integer" } } } });
+    const v1 = crd.spec.versions[0]!;
+    crd.spec.versions = [
+      { ...structuredClone(v1), name: "v1beta1", storage: false },
+      v1,
+      { ...structuredClone(v1), name: "v2alpha1", storage: false, served: false },
+    ];
+    const result = generate([source(crd)]);
+    assert.deepEqual(result.models.map((m) => [m.typeName, m.valueName, m.fileName, m.storage]), [
+      ["Widget", "widget", "widget", true],
+      ["WidgetV1beta1", "widgetV1beta1", "widget-v1beta1", false],
+    ]);
+    const beta = result.files.find((f) => f.path === "widget-v1beta1.ts")!.content;
+    assert.match(beta, /export interface WidgetV1beta1 \{\n {2}apiVersion: "test\.ark-sdk\.io\/v1beta1";/);
+    assert.match(beta, /export const widgetV1beta1Descriptor: ResourceDescriptor<WidgetV1beta1>/);
+    assert.match(beta, /export function isWidgetV1beta1\(/);
+    const registry = result.files.find((f) => f.path === "registry.ts")!.content;
+    assert.match(registry, /descriptor: widgetDescriptor/);
+    assert.match(registry, /descriptor: widgetV1beta1Descriptor/);
+  });
+});

@@ -16,7 +16,8 @@ import {
   validateObject,
   validateQuery,
 } from "../../src/generated/index.js";
-import { createValidator, formatProblems, type JsonSchemaProps, type ValidationProblem } from "../../src/schema/index.js";
+import { agentSchema } from "../../src/generated/agent.schema.js";
+import { buildCustomResourceDefinitions, createValidator, formatProblems, type JsonSchemaProps, type ValidationProblem } from "../../src/schema/index.js";
 import { agent, arkConfig, model, query, VALID_OBJECTS } from "./fixtures/typed-objects.js";
 
 const brief = (problems: ValidationProblem[]) => problems.map((p) => `${p.path} ${p.rule}`);
@@ -109,6 +110,16 @@ describe("generated validators on ARK kinds", () => {
     assert.doesNotMatch(text, /"description"\s*:\s*"/);
     assert.doesNotMatch(text, /\$ref|\$defs/, "shared subtrees are inlined");
     assert.notEqual(arkCustomResourceDefinitions()[0], crds[0], "fresh objects each call");
+  });
+
+  it("put the versions of one kind into one CRD with exactly one storage version", () => {
+    const v2 = { ...agentDescriptor, version: "v2", apiVersion: "ark.mckinsey.com/v2", storage: false };
+    const [crd, ...rest] = buildCustomResourceDefinitions([
+      { descriptor: { ...agentDescriptor, storage: false }, schema: agentSchema },
+      { descriptor: v2, schema: agentSchema },
+    ]);
+    assert.equal(rest.length, 0);
+    assert.deepEqual(crd!.spec.versions.map((v) => [v.name, v.served, v.storage]), [["v1alpha1", true, true], ["v2", true, false]]);
   });
 });
 
