@@ -10,7 +10,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import {
   a2aServerDescriptor, a2aTaskDescriptor, agentDescriptor, arkConfigDescriptor, executionEngineDescriptor, mcpServerDescriptor,
   memoryDescriptor, modelDescriptor, queryDescriptor, teamDescriptor, toolDescriptor, validateObject,
-  type A2AServer, type A2ATask, type Agent, type ArkConfig, type ExecutionEngine, type MCPServer, type Memory, type Model, type Query, type Team, type Tool,
+  type A2AServer, type Agent, type ArkConfig, type ExecutionEngine, type MCPServer, type Memory, type Model, type Team, type Tool,
 } from "../generated/index.js";
 import { applyManifest, type ApplyManifestOptions, type ManifestOutcome } from "./apply-manifest.js";
 import { loadConfig, resolveNamespace, type LoadConfigOptions } from "./config.js";
@@ -21,6 +21,8 @@ import type { ResourceDescriptor } from "./descriptor.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import type { KubernetesObject } from "./meta.js";
 import { checkNamespace } from "./paths.js";
+import { A2ATaskClient } from "./a2a-task-client.js";
+import { QueryClient } from "./query-client.js";
 import { ResourceClient, type ResourceClientOptions } from "./resource-client.js";
 import { SecretClient } from "./secrets.js";
 import { Transport, type Impersonation, type RetryOptions } from "./transport.js";
@@ -158,12 +160,12 @@ abstract class ArkClientBase {
 export class ArkClientV1alpha1 extends ArkClientBase {
   readonly agents: ResourceClient<Agent>;
   readonly models: ResourceClient<Model>;
-  readonly queries: ResourceClient<Query>;
+  readonly queries: QueryClient;
   readonly teams: ResourceClient<Team>;
   readonly tools: ResourceClient<Tool>;
   readonly memories: ResourceClient<Memory>;
   readonly mcpServers: ResourceClient<MCPServer>;
-  readonly a2aTasks: ResourceClient<A2ATask>;
+  readonly a2aTasks: A2ATaskClient;
   /** Cluster-scoped. */
   readonly arkConfigs: ResourceClient<ArkConfig>;
 
@@ -172,12 +174,12 @@ export class ArkClientV1alpha1 extends ArkClientBase {
     const options = this.resourceOptions(true);
     this.agents = new ResourceClient(agentDescriptor, options);
     this.models = new ResourceClient(modelDescriptor, options);
-    this.queries = new ResourceClient(queryDescriptor, options);
+    this.queries = new QueryClient(queryDescriptor, options);
     this.teams = new ResourceClient(teamDescriptor, options);
     this.tools = new ResourceClient(toolDescriptor, options);
     this.memories = new ResourceClient(memoryDescriptor, options);
     this.mcpServers = new ResourceClient(mcpServerDescriptor, options);
-    this.a2aTasks = new ResourceClient(a2aTaskDescriptor, options);
+    this.a2aTasks = new A2ATaskClient(a2aTaskDescriptor, options);
     this.arkConfigs = new ResourceClient(arkConfigDescriptor, options);
   }
 
@@ -214,12 +216,12 @@ export class ArkClientV1prealpha1 extends ArkClientBase {
 export class ArkClient extends ArkClientBase {
   readonly agents: ResourceClient<Agent>;
   readonly models: ResourceClient<Model>;
-  readonly queries: ResourceClient<Query>;
+  readonly queries: QueryClient;
   readonly teams: ResourceClient<Team>;
   readonly tools: ResourceClient<Tool>;
   readonly memories: ResourceClient<Memory>;
   readonly mcpServers: ResourceClient<MCPServer>;
-  readonly a2aTasks: ResourceClient<A2ATask>;
+  readonly a2aTasks: A2ATaskClient;
   /** Cluster-scoped. */
   readonly arkConfigs: ResourceClient<ArkConfig>;
   readonly a2aServers: ResourceClient<A2AServer>;
