@@ -52,3 +52,13 @@ export { SDK_VERSION } from "./version.js";
 export type { ResourceDescriptor, PrinterColumn, ScaleSubresource } from "./descriptor.js";
 export type { ObjectMeta, OwnerReference, ManagedFieldsEntry, ListMeta, KubernetesObject, KubernetesList, Status, StatusCause } from "./meta.js";
 export { consoleLogger, silentLogger, levelFromEnv, type Logger, type LogLevel, type LogFields } from "./logger.js";
+export {
+  QueryClient, type QueryWaitOptions, type QueryRunOptions, type QueryStreamOptions,
+} from "./query-client.js";
+export { buildQuery, normalizeTimeout, STREAMING_ENABLED_ANNOTATION, type QueryRunRequest, type QueryTargetType } from "./query-request.js";
+export { readQueryResult, type QueryResult, type QueryRawMessage } from "./query-result.js";
+export { QueryFailedError, QueryCanceledError, QueryTimeoutError, QueryDeletedError, type QueryCancelReason } from "./query-errors.js";
+export { QUERY_PHASE_MEANINGS, TERMINAL_QUERY_PHASES, queryPhase, isQueryTerminal, isQuerySettled, type QueryPhase } from "./query-phases.js";
+export { BrokerStreamError, ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
+export { discoverBrokerUrl, type BrokerLookupClients } from "./query-broker.js";
+export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, type ApprovalDecision } from "./a2a-task-client.js";

@@ -15,3 +15,6 @@ export {
   type LocalIssuerAlgorithm,
   type SignOptions,
 } from "../auth/local-oidc-issuer.js";
+export { startLocalBroker, loopbackServiceUrl, type LocalBroker, type LocalBrokerOptions, type StoredMessage } from "./local-broker.js";
+export { startDispatcher, type QueryDispatcher, type DispatcherOptions, type DispatchRecord, type DispatcherStats } from "./dispatcher.js";
+export { DispatchError } from "./dispatcher-errors.js";
