@@ -200,7 +200,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     apiserver.start();
     const caPem = await waitApiReady();
 
-    const crds = options.crds === "none" ? [] : options.crds === undefined || options.crds === "ark" ? await arkCrds() : options.crds;
+    const crds = options.crds === "none" ? [] : options.crds === undefined || options.crds === "ark" ? arkCrds() : options.crds;
     if (crds.length > 0) await installCrds(api!, crds, options.crdTimeoutMs ?? 30_000);
 
     const kubeconfigPath = join(dir, "admin.kubeconfig");

@@ -7,23 +7,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import type { ApiConnection } from "./api-requests.js";
+import { arkCustomResourceDefinitions } from "../generated/index.js";
+import type { CustomResourceDefinition } from "../schema/index.js";
 import { ControlPlaneError } from "./errors.js";
 
 /** A CRD as plain JSON (`apiextensions.k8s.io/v1`). */
-export interface CrdObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string };
-  spec: Record<string, unknown>;
-  [key: string]: unknown;
-}
+export type CrdObject = CustomResourceDefinition;
 
 const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
 function isCrd(doc: unknown): doc is CrdObject {
   if (typeof doc !== "object" || doc === null) return false;
-  const d = doc as { kind?: unknown; metadata?: { name?: unknown } };
-  return d.kind === "CustomResourceDefinition" && typeof d.metadata?.name === "string";
+  const d = doc as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown }; spec?: unknown };
+  return d.apiVersion === "apiextensions.k8s.io/v1" && d.kind === "CustomResourceDefinition" && typeof d.metadata?.name === "string" && typeof d.spec === "object";
 }
 
 /** Reads every CRD document of the YAML files directly in `dir`. */
@@ -47,19 +43,9 @@ export function sharedCrdDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(root, "..", "shared", "ark-crds");
 }
 
-/** ARK's CRDs: rebuilt from the SDK's generated schema when present, else read from {@link sharedCrdDir}. */
-export async function arkCrds(): Promise<CrdObject[]> {
-  const specifier = "../generated/index.js";
-  try {
-    const mod = (await import(specifier)) as { arkCustomResourceDefinitions?: () => unknown[] };
-    if (typeof mod.arkCustomResourceDefinitions === "function") {
-      const crds = mod.arkCustomResourceDefinitions().filter(isCrd);
-      if (crds.length > 0) return crds;
-    }
-  } catch {
-    // The generated module is not there yet: fall back to the YAML files.
-  }
-  return readCrdDir(sharedCrdDir());
+/** ARK's CRDs, rebuilt from the SDK's generated descriptors and schemas (no YAML files needed). */
+export function arkCrds(): CrdObject[] {
+  return arkCustomResourceDefinitions();
 }
 
 function isEstablished(body: unknown): boolean {

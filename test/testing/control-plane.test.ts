@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { KubeConfig } from "@kubernetes/client-node";
-import { startControlPlane, findBinaries, ControlPlaneError, type ControlPlane } from "../../src/testing/index.js";
+import { startControlPlane, findBinaries, ControlPlaneError, type ControlPlane, type CrdObject } from "../../src/testing/index.js";
 import { ARK_KIND_SAMPLES } from "../fixtures/ark-objects.js";
 
 interface Reply {
@@ -279,7 +279,7 @@ describe("control plane lifecycle and failures", () => {
   });
 
   it("reports a CRD that never becomes Established", async () => {
-    const crd = (name: string, plural: string) => ({
+    const crd = (name: string, plural: string): CrdObject => ({
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",
       metadata: { name: `${plural}.clash.example.com` },
