@@ -34,6 +34,8 @@ export interface InformerOptions<T> {
   backoff?: BackoffOptions;
   /** Page size of (re)lists (default 500). */
   pageSize?: number;
+  /** Server-side duration of each watch request, s (default random 300–600). */
+  serverTimeoutSeconds?: number;
 }
 
 /** Removes `metadata.managedFields` (server-side apply bookkeeping, often the bulk of an object). The input is not modified. */
@@ -72,6 +74,7 @@ export class Informer<T extends KubernetesObject> {
       transform,
       signal: this.controller.signal,
       idleTimeoutMs: options.idleTimeout ?? 60_000,
+      serverTimeoutSeconds: options.serverTimeoutSeconds,
       backoff: { initialMs: 500, maxMs: 30_000, ...options.backoff },
       pageSize: options.pageSize ?? 500,
       retryAllErrors: true,

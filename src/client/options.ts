@@ -102,6 +102,8 @@ export interface WatchOptions extends Omit<CallOptions, "timeout"> {
   backoff?: BackoffOptions;
   /** Yield BOOKMARK events (default false; they are always requested and used for resuming). */
   bookmarks?: boolean;
+  /** How long the server holds each watch request open before the client re-issues it, s (default random 300–600). */
+  serverTimeoutSeconds?: number;
 }
 
 /** Options of waitFor. */

@@ -8,6 +8,7 @@
 
 import type { ServiceUrlResolver } from "../executor/value-source.js";
 import { a2aTaskDescriptor, type A2ATask, type Query } from "../generated/index.js";
+import { approvalDecisionOf } from "./a2a-task-client.js";
 import { configMapDescriptor, secretDescriptor, serviceDescriptor } from "./core-kinds.js";
 import type { ResourceDescriptor } from "./descriptor.js";
 import { isNotFound } from "./errors.js";
@@ -207,13 +208,15 @@ export class QueryClient extends ResourceClient<Query> {
     try {
       if (!stopped) {
         last = await this.get(name, { namespace, signal: controller.signal });
-        if (isQuerySettled(last)) return await this.settle(last, options.signal);
+        const first = isQuerySettled(last) ? await this.settle(last, options.signal) : undefined;
+        if (first) return first;
         const events = this.watch({ namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: last.metadata?.resourceVersion, signal: controller.signal });
         for await (const event of events) {
           if (event.type === "BOOKMARK") continue;
           if (event.type === "DELETED") throw new QueryDeletedError(name, last);
           last = event.object;
-          if (isQuerySettled(last)) return await this.settle(last, options.signal);
+          const result = isQuerySettled(last) ? await this.settle(last, options.signal) : undefined;
+          if (result) return result;
         }
       }
     } catch (error) {
@@ -230,8 +233,11 @@ export class QueryClient extends ResourceClient<Query> {
     throw new QueryCanceledError(name, "aborted", `Waiting for Query "${name}" was aborted${cancelled}`, last, options.signal?.reason);
   }
 
-  /** The result of a settled Query, or the error its phase means. */
-  private async settle(query: Query, signal: AbortSignal | undefined): Promise<QueryResult> {
+  /**
+   * The result of a settled Query, or the error its phase means; `undefined`
+   * for a paused Query whose task was already decided (it is about to resume).
+   */
+  private async settle(query: Query, signal: AbortSignal | undefined): Promise<QueryResult | undefined> {
     const phase = queryPhase(query);
     const name = query.metadata?.name ?? "";
     if (phase === "error") throw new QueryFailedError(readQueryResult(query));
@@ -240,6 +246,7 @@ export class QueryClient extends ResourceClient<Query> {
     const taskId = query.status?.response?.a2a?.taskId;
     const task = taskId ? await this.a2aTasks.getOrUndefined(`a2a-task-${taskId}`, { namespace: query.metadata?.namespace, signal }) : undefined;
     if (!task) this.queryLogger.warn(`Query "${name}" awaits input but its A2ATask ${taskId ? `a2a-task-${taskId}` : "(no task id)"} was not found`);
+    else if (approvalDecisionOf(task) !== undefined || task.status?.phase !== "input-required") return undefined;
     return readQueryResult(query, task);
   }
 

@@ -267,6 +267,7 @@ export class ResourceClient<T extends KubernetesObject> {
         store: new Map<string, T>(),
         signal: controller.signal,
         idleTimeoutMs: options.idleTimeout ?? 60_000,
+        serverTimeoutSeconds: options.serverTimeoutSeconds,
         backoff: { initialMs: 200, maxMs: 30_000, ...options.backoff },
         pageSize: 500,
         retryAllErrors: false,

@@ -76,7 +76,11 @@ export interface HttpRequest {
 export interface StreamRequest extends Omit<HttpRequest, "body" | "contentType" | "idempotent" | "timeoutMs"> {
   /** Fails the stream when no bytes arrive for this long, ms. */
   idleTimeoutMs: number;
-  /** Deadline for the response headers, ms (default 30,000). */
+  /**
+   * Deadline for the response headers, ms (default: the idle timeout, at most
+   * 30,000). The API server answers a watch at once, so a silent start means
+   * a dead pooled connection; failing fast lets the caller reconnect.
+   */
   headersTimeoutMs?: number;
 }
 
@@ -273,7 +277,7 @@ export class Transport {
           method: request.method,
           headers: await this.headers(snapshot, undefined),
           signal,
-          headersTimeout: request.headersTimeoutMs ?? 30_000,
+          headersTimeout: request.headersTimeoutMs ?? Math.min(request.idleTimeoutMs, 30_000),
           bodyTimeout: request.idleTimeoutMs,
         });
       } catch (error) {

@@ -58,6 +58,8 @@ export interface ListWatchOptions<T> {
   signal: AbortSignal;
   /** Reconnect when no bytes arrive for this long, ms. */
   idleTimeoutMs: number;
+  /** Server-side duration of each watch request, s (default random 300–600, spreading reconnects). */
+  serverTimeoutSeconds?: number;
   backoff: BackoffOptions;
   pageSize: number;
   /** Keep going after errors that are not transient (403, 404, …), reporting them to `onError`. */
@@ -104,7 +106,7 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
         failures = 0;
         yield { type: "SYNCED", resourceVersion: listed };
       }
-      const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+      const timeoutSeconds = options.serverTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
       const lines = source.watchLines({ resourceVersion: resourceVersion ?? "", timeoutSeconds, idleTimeoutMs: options.idleTimeoutMs, signal });
       for await (const line of lines) {
         failures = 0;
