@@ -45,6 +45,7 @@ export class ObjectCache {
   readonly stats: CacheStats = { hits: 0, reads: 0, informers: 0 };
   private readonly slots = new Map<string, Slot>();
   private readonly uncachable = new Set<string>();
+  private readonly watches = new Set<AbortController>();
   private readonly options: ObjectCacheOptions;
 
   constructor(options: ObjectCacheOptions) {
@@ -80,6 +81,7 @@ export class ObjectCache {
       return () => void slot.informer.off("add", onUpsert).off("update", onUpsert).off("delete", onDelete);
     }
     const controller = new AbortController();
+    this.watches.add(controller);
     void (async () => {
       try {
         for await (const event of client.watch({ namespace, fieldSelector: `metadata.name=${name}`, signal: controller.signal })) {
@@ -88,13 +90,16 @@ export class ObjectCache {
         }
       } catch (error) {
         if (!controller.signal.aborted) this.options.logger.warn(`watch of ${client.descriptor.kind} ${namespace}/${name} ended: ${errorMessage(error)}`);
+      } finally {
+        this.watches.delete(controller);
       }
     })();
     return () => controller.abort();
   }
 
-  /** Stops every informer. */
+  /** Stops every informer and watch. */
   async close(): Promise<void> {
+    for (const watch of this.watches) watch.abort();
     const slots = [...this.slots.values()];
     this.slots.clear();
     await Promise.all(slots.map((s) => s.informer.stop()));

@@ -225,6 +225,7 @@ describe("resolution of a real Query", () => {
       assert.deepEqual(resolved.request.mcpServers, expected.mcpServers);
       assert.equal(resolved.timeoutMs, 120_000);
       assert.equal(direct.cacheStats.hits, 0);
+      resolved.release?.();
     } finally {
       await direct.close();
     }
@@ -277,7 +278,7 @@ describe("resolution failures answer clearly and the engine keeps serving", () =
 
 describe("the Query's status and cancellation", () => {
   it("updateQueryPhase sets the phase and merges the condition, keeping others", async () => {
-    await ark.queries.create({ metadata: { name: "status-query" }, spec: { input: "x", target: { type: "agent", name: "weather-agent" } } });
+    await ark.queries.create({ metadata: { name: "status-query" }, spec: { input: "x", target: { type: "agent", name: "member-a" } } });
     await ark.queries.patchStatus("status-query", {
       status: { phase: "running", conditions: [{ type: "MemoryUnavailable", status: "True", reason: "NoMemoryBackend", message: "none", lastTransitionTime: "2026-01-01T00:00:00Z" }] },
     });
