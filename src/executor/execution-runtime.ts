@@ -7,6 +7,7 @@
  */
 
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Claims } from "../auth/request-guard.js";
 import type { Logger } from "../client/logger.js";
 import type { A2AMessage } from "./a2a.js";
@@ -67,7 +68,16 @@ export class ExecutionRuntime {
     this.executor = executor;
     this.resolver = resolver;
     this.options = options;
+    // Every running execution listens to the shutdown signal; hundreds at once are normal.
+    setMaxListeners(0, this.shutdown.signal);
+    void options.tracing.then((tracing) => {
+      this.tracing = tracing;
+      this.tracingLoaded = true;
+    });
   }
+
+  private tracing: ExecutionTracing | undefined;
+  private tracingLoaded = false;
 
   /** Executions currently running. */
   get inflightCount(): number {
@@ -91,7 +101,7 @@ export class ExecutionRuntime {
     const run = this.startRun(ref, conversationId, input.taskId, input.caller, input.onChunk);
     run.linkAbort(input.clientSignal, "client-disconnected");
     run.linkAbort(input.taskSignal, "task-canceled");
-    const tracing = await this.options.tracing;
+    const tracing = this.tracingLoaded ? this.tracing : await this.options.tracing;
     const span = tracing?.startSpan("ark.executor.execute", input.header, {
       "ark.engine": this.executor.engineName,
       "ark.query.name": ref.name,
@@ -101,7 +111,8 @@ export class ExecutionRuntime {
     let resolved: ResolvedQuery | undefined;
     let broker: BrokerStream | undefined;
     try {
-      const resolver = await this.interruptible(run, Promise.resolve(this.resolver()));
+      const pending = this.resolver();
+      const resolver = "resolve" in pending ? pending : await this.interruptible(run, pending);
       resolved = await this.interruptible(run, resolver.resolve(ref, { userInput: textOfParts(message.parts), conversationId }, run.signal));
       run.linkAbort(resolved.cancelSignal, "query-canceled");
       run.setDeadline(minDefined(resolved.timeoutMs, this.options.maxExecutionMs));

@@ -232,11 +232,15 @@ export class ExecutorApp {
     return new Promise((resolve) => (this.responsesDone = resolve));
   }
 
-  private async getResolver(): Promise<QueryResolver> {
+  private getResolver(): QueryResolver | Promise<QueryResolver> {
     if (!this.resolver) {
-      this.resolver = import("./cluster-resolver.js").then((m) => m.ClusterQueryResolver.fromEnv({ logger: this.logger }));
-      // A failed creation (no kubeconfig) is reported per request and retried on the next one.
-      this.resolver.catch(() => (this.resolver = undefined));
+      const creating = import("./cluster-resolver.js").then((m) => m.ClusterQueryResolver.fromEnv({ logger: this.logger }));
+      this.resolver = creating;
+      creating.then(
+        (created) => (this.resolver = created),
+        // A failed creation (no kubeconfig) is reported per request and retried on the next one.
+        () => (this.resolver = undefined),
+      );
     }
     return this.resolver;
   }
