@@ -235,7 +235,8 @@ export class QueryClient extends ResourceClient<Query> {
 
   /**
    * The result of a settled Query, or the error its phase means; `undefined`
-   * for a paused Query whose task was already decided (it is about to resume).
+   * for a paused Query that is about to move on (its task was decided, or it
+   * is being canceled).
    */
   private async settle(query: Query, signal: AbortSignal | undefined): Promise<QueryResult | undefined> {
     const phase = queryPhase(query);
@@ -243,6 +244,7 @@ export class QueryClient extends ResourceClient<Query> {
     if (phase === "error") throw new QueryFailedError(readQueryResult(query));
     if (phase === "canceled") throw new QueryCanceledError(name, "canceled", `Query "${name}" was canceled (spec.cancel)`, query);
     if (phase !== "input-required") return readQueryResult(query);
+    if (query.spec?.cancel === true) return undefined; // about to be canceled, not waiting for a human
     const taskId = query.status?.response?.a2a?.taskId;
     const task = taskId ? await this.a2aTasks.getOrUndefined(`a2a-task-${taskId}`, { namespace: query.metadata?.namespace, signal }) : undefined;
     if (!task) this.queryLogger.warn(`Query "${name}" awaits input but its A2ATask ${taskId ? `a2a-task-${taskId}` : "(no task id)"} was not found`);

@@ -166,6 +166,7 @@ class Dispatcher implements QueryDispatcher {
   private readonly written = new Map<string, bigint>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly queued = new Set<string>();
+  private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly work = new Set<Promise<unknown>>();
   private closed = false;
@@ -220,12 +221,28 @@ class Dispatcher implements QueryDispatcher {
         this.queued.delete(key);
         return key.startsWith("task:") ? this.reconcileTask(key.slice(5)) : this.reconcileQuery(key);
       })
-      .catch((error: unknown) => this.logger.error(`reconcile of ${key} failed: ${message(error)}`))
+      .then(
+        () => this.failures.delete(key),
+        (error: unknown) => this.retryLater(key, error),
+      )
       .finally(() => {
         if (this.chains.get(key) === next) this.chains.delete(key);
       });
     this.chains.set(key, next);
     this.track(next);
+  }
+
+  /** A failed reconcile (a conflict, a flaky API server) is tried again with backoff, as a controller requeues. */
+  private retryLater(key: string, error: unknown): void {
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, failures);
+    if (failures > 8) {
+      this.failures.delete(key);
+      this.logger.error(`reconcile of ${key} failed ${failures - 1} times; giving up until its next change: ${message(error)}`);
+      return;
+    }
+    this.logger.warn(`reconcile of ${key} failed (attempt ${failures}); retrying: ${message(error)}`);
+    this.setTimer(`retry:${key}`, Math.min(100 * 2 ** failures, 10_000), key);
   }
 
   private track(promise: Promise<unknown>): void {
@@ -444,11 +461,12 @@ class Dispatcher implements QueryDispatcher {
     if (query && task.status?.phase !== "input-required") this.enqueue(`${task.spec.queryRef.namespace || task.metadata?.namespace}/${query}`);
   }
 
-  private setTimer(key: string, ms: number): void {
+  /** Enqueues `target` (default: the task `key`) after `ms`, once per `key`. */
+  private setTimer(key: string, ms: number, target = `task:${key}`): void {
     if (this.timers.has(key)) return;
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.enqueue(`task:${key}`);
+      this.enqueue(target);
     }, Math.max(0, Math.min(ms, 2_147_483_647)));
     timer.unref();
     this.timers.set(key, timer);
