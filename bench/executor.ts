@@ -47,6 +47,8 @@ async function startBareServer(): Promise<{ url: string; server: Server }> {
 interface Tally {
   count: number;
   ms: number;
+  /** Process CPU time (servers and load generator; the API server's own CPU is not counted). */
+  cpuMs: number;
   latencies: number[];
   failures: number;
 }
@@ -54,6 +56,7 @@ interface Tally {
 /** Runs `concurrency` closed-loop clients for `durationMs`. */
 async function load(pool: Pool, body: string, concurrency: number, durationMs: number, tally: Tally): Promise<void> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const deadline = started + durationMs;
   const worker = async () => {
     while (performance.now() < deadline) {
@@ -67,6 +70,8 @@ async function load(pool: Pool, body: string, concurrency: number, durationMs: n
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   tally.ms += performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  tally.cpuMs += (used.user + used.system) / 1000;
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
@@ -97,11 +102,11 @@ async function main(): Promise<void> {
   const pools = servers.map(([, url]) => new Pool(url, { connections: 64, pipelining: 1 }));
   try {
     // Warm-up: JIT, connections, informers synced.
-    for (const pool of pools) await load(pool, body, 16, 400, { count: 0, ms: 0, latencies: [], failures: 0 });
+    for (const pool of pools) await load(pool, body, 16, 400, { count: 0, ms: 0, cpuMs: 0, latencies: [], failures: 0 });
     console.log(`\nmessage/send, trivial executor, loopback; ${ROUNDS} rounds × ${ROUND_MS} ms per server and level\n`);
-    console.log("conc  server                           req/s   p50 ms   p99 ms   throughput vs bare");
+    console.log("conc  server                           req/s   p50 ms   p99 ms  CPU µs/req   throughput vs bare   CPU/req vs bare");
     for (const concurrency of LEVELS) {
-      const tallies: Tally[] = servers.map(() => ({ count: 0, ms: 0, latencies: [], failures: 0 }));
+      const tallies: Tally[] = servers.map(() => ({ count: 0, ms: 0, cpuMs: 0, latencies: [], failures: 0 }));
       for (let round = 0; round < ROUNDS; round++) {
         for (let k = 0; k < servers.length; k++) {
           const i = (round + k) % servers.length;
@@ -109,13 +114,18 @@ async function main(): Promise<void> {
         }
       }
       const bareRate = ((tallies[0]?.count ?? 0) / (tallies[0]?.ms ?? 1)) * 1000;
+      const bareCpu = ((tallies[0]?.cpuMs ?? 0) / (tallies[0]?.count ?? 1)) * 1000;
       servers.forEach(([name], i) => {
         const t = tallies[i] as Tally;
         const sorted = t.latencies.sort((a, b) => a - b);
         const rate = (t.count / t.ms) * 1000;
+        const cpuPerReq = (t.cpuMs / t.count) * 1000;
         const ratio = i === 0 ? "1.00× (baseline)" : `${(rate / bareRate).toFixed(2)}×`;
+        const cpuRatio = i === 0 ? "1.00×" : `${(cpuPerReq / bareCpu).toFixed(2)}×`;
         const failed = t.failures > 0 ? `  (${t.failures} failed)` : "";
-        console.log(`${String(concurrency).padEnd(5)} ${name.padEnd(32)} ${rate.toFixed(0).padStart(6)} ${pct(sorted, 50).toFixed(2).padStart(8)} ${pct(sorted, 99).toFixed(2).padStart(8)}   ${ratio}${failed}`);
+        console.log(
+          `${String(concurrency).padEnd(5)} ${name.padEnd(32)} ${rate.toFixed(0).padStart(6)} ${pct(sorted, 50).toFixed(2).padStart(8)} ${pct(sorted, 99).toFixed(2).padStart(8)} ${cpuPerReq.toFixed(0).padStart(11)}   ${ratio.padEnd(18)}   ${cpuRatio}${failed}`,
+        );
       });
     }
     console.log(`\ncached resolver: ${cachedResolver.cacheStats.hits} informer hits, ${cachedResolver.cacheStats.reads} API reads; cold resolver: ${coldResolver.cacheStats.reads} API reads`);

@@ -22,8 +22,8 @@ import { snapshotTask, type TaskStore } from "./task-store.js";
 /** Who is calling and how to notice that they left. */
 export interface RpcCallContext {
   caller?: Claims;
-  /** Fires when the HTTP caller goes away. */
-  clientSignal: AbortSignal;
+  /** Registers a listener called if the HTTP caller goes away; returns its remover. */
+  onClientGone: (listener: () => void) => () => void;
   header: (name: string) => string | undefined;
 }
 
@@ -96,7 +96,7 @@ async function messageSend(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AH
     conversationId,
     taskId: randomUUID(),
     caller: call.caller,
-    clientSignal: call.clientSignal,
+    onClientGone: call.onClientGone,
     header: call.header,
   });
   return json(rpc.id, answer);
@@ -173,7 +173,7 @@ function startTask(
       conversationId,
       taskId: id,
       caller: call.caller,
-      clientSignal: options.linkClient ? call.clientSignal : undefined,
+      onClientGone: options.linkClient ? call.onClientGone : undefined,
       taskSignal: cancel.signal,
       header: call.header,
       onChunk: (text) => {

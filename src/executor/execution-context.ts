@@ -63,7 +63,6 @@ export interface ExecutionSinks {
 
 /** @internal The context implementation the app drives. */
 export class ExecutionRun implements ExecutionContext {
-  readonly signal: AbortSignal;
   readonly queryRef: QueryRef | undefined;
   readonly isSubTarget: boolean;
   readonly conversationId: string;
@@ -73,7 +72,10 @@ export class ExecutionRun implements ExecutionContext {
   /** Whether a text chunk reached the broker (then no fallback chunk is sent). */
   streamedToBroker = false;
   usage: TokenUsage | undefined;
-  private readonly controller = new AbortController();
+  // Created on first use of `signal`: an AbortController per request is measurable on the hot path.
+  private controller: AbortController | undefined;
+  private reason: ExecutionAbortedError | undefined;
+  private abortListeners: (() => void)[] = [];
   /** Where output goes; the runtime attaches the broker and status writer once the Query is resolved. */
   readonly sinks: ExecutionSinks;
   private toolCallIndex = 0;
@@ -87,7 +89,6 @@ export class ExecutionRun implements ExecutionContext {
     logger: Logger;
     sinks: ExecutionSinks;
   }) {
-    this.signal = this.controller.signal;
     this.queryRef = init.queryRef;
     this.isSubTarget = init.queryRef?.target !== undefined;
     this.conversationId = init.conversationId;
@@ -97,9 +98,38 @@ export class ExecutionRun implements ExecutionContext {
     this.sinks = init.sinks;
   }
 
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Whether the execution was aborted. */
+  get aborted(): boolean {
+    return this.reason !== undefined;
+  }
+
   /** Aborts the execution (first cause wins). */
   abort(cause: AbortCause): void {
-    if (!this.controller.signal.aborted) this.controller.abort(new ExecutionAbortedError(cause));
+    if (this.reason) return;
+    this.reason = new ExecutionAbortedError(cause);
+    this.controller?.abort(this.reason);
+    for (const listener of this.abortListeners.splice(0)) listener();
+  }
+
+  /** Calls `listener` once on abort (at once if already aborted); returns a function that removes it. */
+  onAbort(listener: () => void): () => void {
+    if (this.reason) {
+      listener();
+      return () => {};
+    }
+    this.abortListeners.push(listener);
+    return () => {
+      const i = this.abortListeners.indexOf(listener);
+      if (i !== -1) this.abortListeners.splice(i, 1);
+    };
   }
 
   /** Aborts with `cause` when `source` fires (or already has). */
@@ -109,6 +139,11 @@ export class ExecutionRun implements ExecutionContext {
     const onAbort = () => this.abort(cause);
     source.addEventListener("abort", onAbort, { once: true });
     this.cleanups.push(() => source.removeEventListener("abort", onAbort));
+  }
+
+  /** Aborts with `cause` when a listener registered through `subscribe` is called. */
+  linkCallback(subscribe: ((listener: () => void) => () => void) | undefined, cause: AbortCause): void {
+    if (subscribe) this.cleanups.push(subscribe(() => this.abort(cause)));
   }
 
   /** Aborts with `deadline` after `ms` (ignored when not a positive finite number). */
@@ -126,8 +161,7 @@ export class ExecutionRun implements ExecutionContext {
 
   /** The abort cause, when aborted. */
   get abortError(): ExecutionAbortedError | undefined {
-    const reason: unknown = this.signal.reason;
-    return this.signal.aborted && reason instanceof ExecutionAbortedError ? reason : undefined;
+    return this.reason;
   }
 
   async streamChunk(text: string): Promise<void> {

@@ -7,7 +7,6 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { setMaxListeners } from "node:events";
 import type { Claims } from "../auth/request-guard.js";
 import type { Logger } from "../client/logger.js";
 import type { A2AMessage } from "./a2a.js";
@@ -39,8 +38,8 @@ export interface QueryRunInput {
   conversationId: string;
   taskId: string;
   caller?: Claims;
-  /** The caller hung up. */
-  clientSignal?: AbortSignal;
+  /** Registers a listener called if the caller hangs up; returns its remover. */
+  onClientGone?: (listener: () => void) => () => void;
   /** `tasks/cancel` for this task. */
   taskSignal?: AbortSignal;
   /** Receives text chunks (A2A streaming clients). */
@@ -58,7 +57,7 @@ export interface ExecutionResult {
 /** Runs executions and keeps count of them. */
 export class ExecutionRuntime {
   private readonly inflight = new Set<ExecutionRun>();
-  private readonly shutdown = new AbortController();
+  private shuttingDown = false;
   private readonly idleWaiters = new Set<() => void>();
   private readonly executor: BaseExecutor;
   private readonly resolver: () => QueryResolver | Promise<QueryResolver>;
@@ -68,8 +67,6 @@ export class ExecutionRuntime {
     this.executor = executor;
     this.resolver = resolver;
     this.options = options;
-    // Every running execution listens to the shutdown signal; hundreds at once are normal.
-    setMaxListeners(0, this.shutdown.signal);
     void options.tracing.then((tracing) => {
       this.tracing = tracing;
       this.tracingLoaded = true;
@@ -86,7 +83,8 @@ export class ExecutionRuntime {
 
   /** Aborts every running (and future) execution with cause `shutdown`. */
   abortAll(): void {
-    this.shutdown.abort();
+    this.shuttingDown = true;
+    for (const run of this.inflight) run.abort("shutdown");
   }
 
   /** Resolves when no execution is running. */
@@ -99,7 +97,7 @@ export class ExecutionRuntime {
   async runQuery(input: QueryRunInput): Promise<A2AMessage> {
     const { message, ref, conversationId } = input;
     const run = this.startRun(ref, conversationId, input.taskId, input.caller, input.onChunk);
-    run.linkAbort(input.clientSignal, "client-disconnected");
+    run.linkCallback(input.onClientGone, "client-disconnected");
     run.linkAbort(input.taskSignal, "task-canceled");
     const tracing = this.tracingLoaded ? this.tracing : await this.options.tracing;
     const span = tracing?.startSpan("ark.executor.execute", input.header, {
@@ -141,9 +139,9 @@ export class ExecutionRuntime {
   }
 
   /** Runs an already-built request (the REST `/execute` protocol): no resolution, no broker. */
-  async runRequest(request: ExecutionEngineRequest, input: { caller?: Claims; clientSignal?: AbortSignal }): Promise<ExecutionResult> {
+  async runRequest(request: ExecutionEngineRequest, input: { caller?: Claims; onClientGone?: (listener: () => void) => () => void }): Promise<ExecutionResult> {
     const run = this.startRun(undefined, request.conversationId, randomUUID(), input.caller, undefined);
-    run.linkAbort(input.clientSignal, "client-disconnected");
+    run.linkCallback(input.onClientGone, "client-disconnected");
     run.setDeadline(this.options.maxExecutionMs);
     try {
       const messages = await this.callEngine(request, run);
@@ -157,7 +155,7 @@ export class ExecutionRuntime {
 
   private startRun(ref: QueryRef | undefined, conversationId: string, taskId: string, caller: Claims | undefined, onChunk: ((text: string) => void) | undefined): ExecutionRun {
     const run = new ExecutionRun({ queryRef: ref, conversationId, taskId, caller, logger: this.options.logger, sinks: { onChunk } });
-    run.linkAbort(this.shutdown.signal, "shutdown");
+    if (this.shuttingDown) run.abort("shutdown");
     this.inflight.add(run);
     return run;
   }
@@ -173,20 +171,18 @@ export class ExecutionRuntime {
 
   /** Settles with `work`, or rejects as soon as the run is aborted (resolution must not outlive a cancel). */
   private interruptible<T>(run: ExecutionRun, work: Promise<T>): Promise<T> {
-    if (run.signal.aborted) {
-      work.catch(() => undefined);
-      return Promise.reject(run.abortError ?? new Error("aborted"));
-    }
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(run.abortError ?? new Error("aborted"));
-      run.signal.addEventListener("abort", onAbort, { once: true });
+      const off = run.onAbort(() => {
+        work.catch(() => undefined);
+        reject(run.abortError);
+      });
       work.then(
         (value) => {
-          run.signal.removeEventListener("abort", onAbort);
+          off();
           resolve(value);
         },
         (error: unknown) => {
-          run.signal.removeEventListener("abort", onAbort);
+          off();
           reject(error);
         },
       );
@@ -196,7 +192,7 @@ export class ExecutionRuntime {
   private async callEngine(request: ExecutionEngineRequest, run: ExecutionRun): Promise<Message[]> {
     const messages = await this.executor.executeAgent(request, run);
     // An answer that arrives after a cancel or deadline is moot: the caller has given up on it.
-    if (run.signal.aborted) throw run.abortError ?? new Error("aborted");
+    if (run.aborted) throw run.abortError;
     return checkMessages(messages);
   }
 

@@ -148,7 +148,10 @@ export class ExecutorApp {
       path: url.pathname,
       header: (name) => request.headers.get(name) ?? undefined,
       readBody: (limit) => readRequestBody(request, limit),
-      signal: request.signal,
+      onGone: (listener) => {
+        request.signal.addEventListener("abort", listener, { once: true });
+        return () => request.signal.removeEventListener("abort", listener);
+      },
       toRequest: () => request,
       origin: url.origin,
     };
@@ -247,9 +250,10 @@ export class ExecutorApp {
 
   private async onNodeRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.activeResponses++;
-    const gone = new AbortController();
+    // Plain callbacks rather than an AbortController: this runs for every request.
+    let goneListeners: (() => void)[] | undefined;
     res.on("close", () => {
-      if (!res.writableFinished) gone.abort();
+      if (!res.writableFinished && goneListeners) for (const listener of goneListeners.splice(0)) listener();
       if (--this.activeResponses === 0) this.responsesDone?.();
     });
     const call: IncomingCall = {
@@ -260,7 +264,17 @@ export class ExecutorApp {
         return Array.isArray(value) ? value.join(", ") : value;
       },
       readBody: (limit) => readNodeBody(req, limit),
-      signal: gone.signal,
+      onGone: (listener) => {
+        if (res.destroyed && !res.writableFinished) {
+          listener();
+          return () => {};
+        }
+        (goneListeners ??= []).push(listener);
+        return () => {
+          const i = goneListeners?.indexOf(listener) ?? -1;
+          if (i !== -1) goneListeners?.splice(i, 1);
+        };
+      },
       toRequest: () => nodeToRequest(req, this.listenUrl),
       origin: `http://${req.headers.host ?? this.listenUrl?.slice("http://".length) ?? "localhost"}`,
     };
@@ -315,7 +329,7 @@ export class ExecutorApp {
       const rpcErr = error instanceof JsonRpcError ? error : new JsonRpcError(JsonRpcErrorCode.ParseError, errorMessage(error));
       return jsonReply(200, rpcError(rpcErr.id, rpcErr.toObject()));
     }
-    const outcome = await handleRpc(rpc, { caller, clientSignal: call.signal, header: call.header }, this.rpcDeps);
+    const outcome = await handleRpc(rpc, { caller, onClientGone: call.onGone, header: call.header }, this.rpcDeps);
     if (outcome.kind === "sse") return { status: 200, headers: { ...SSE_HEADERS }, events: outcome.events };
     return jsonReply(outcome.status, outcome.body);
   }
@@ -324,7 +338,7 @@ export class ExecutorApp {
     if (this.draining) return jsonReply(503, { messages: [], error: "The engine is shutting down and accepts no new executions" });
     const body = await this.readBody(call);
     if (typeof body !== "string") return jsonReply(413, { messages: [], error: `Request body exceeds the ${this.options.maxBodyBytes ?? DEFAULT_MAX_BODY}-byte limit` }, { Connection: "close" });
-    return handleRestExecute(body, { caller, clientSignal: call.signal }, this.runtime, this.logger);
+    return handleRestExecute(body, { caller, onClientGone: call.onGone }, this.runtime, this.logger);
   }
 }
 

@@ -16,8 +16,8 @@ export interface IncomingCall {
   header(name: string): string | undefined;
   /** Reads the whole body as UTF-8. @throws BodyTooLargeError past `limit` bytes */
   readBody(limit: number): Promise<string>;
-  /** Fires when the caller goes away before the answer is complete. */
-  readonly signal: AbortSignal;
+  /** Registers a listener called if the caller goes away before the answer is complete; returns its remover. */
+  onGone(listener: () => void): () => void;
   /** The request as a WHATWG `Request` without its body (built on demand, for auth guards). */
   toRequest(): Request;
   /** `http:` or `https:` and the `Host` the caller used, for absolute URLs. */

@@ -16,7 +16,7 @@ import { fromWireRequest, toWireResponse, type ExecutionEngineRequest } from "./
 /** Serves one `/execute` call whose body has been read. */
 export async function handleRestExecute(
   body: string,
-  call: { caller?: Claims; clientSignal: AbortSignal },
+  call: { caller?: Claims; onClientGone: (listener: () => void) => () => void },
   runtime: ExecutionRuntime,
   logger: Logger,
 ): Promise<Reply> {
