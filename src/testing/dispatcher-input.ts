@@ -30,16 +30,18 @@ function firstUserText(input: unknown): string {
   return "";
 }
 
-const ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
+// An action with the whitespace around it, so Go's trim markers (`{{- ` and ` -}}`) can remove it.
+const ACTION = /(\s*)\{\{(-\s)?\s*(.*?)\s*(\s-)?\}\}(\s*)/g;
 
-/** Fills `{{.name}}` references. @throws DispatchError for unknown names and unsupported template actions */
+/** Fills `{{.name}}` references (with Go's trim markers). @throws DispatchError for unknown names and unsupported template actions */
 export function fillTemplate(input: string, values: ReadonlyMap<string, string>): string {
-  return input.replace(ACTION, (whole, body: string) => {
+  return input.replace(ACTION, (whole, before: string, trimBefore: string | undefined, body: string, trimAfter: string | undefined, after: string) => {
+    const action = whole.trim();
     const match = /^\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(body);
-    if (!match) throw new DispatchError(`template resolution failed: unsupported template action ${whole} (the ark-sdk dispatcher supports {{.name}} only)`);
+    if (!match) throw new DispatchError(`template resolution failed: unsupported template action ${action} (the ark-sdk dispatcher supports {{.name}} only)`);
     const value = values.get(match[1] as string);
-    if (value === undefined) throw new DispatchError(`template resolution failed: ${whole} names no parameter of the Query`);
-    return value;
+    if (value === undefined) throw new DispatchError(`template resolution failed: ${action} names no parameter of the Query`);
+    return `${trimBefore ? "" : before}${value}${trimAfter ? "" : after}`;
   });
 }
 
