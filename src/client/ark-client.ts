@@ -109,6 +109,17 @@ abstract class ArkClientBase {
     }
   }
 
+  /**
+   * A client configured from the environment: an explicit `kubeconfig` file,
+   * else `KUBECONFIG` (merged list) or `~/.kube/config`, else the in-cluster
+   * service account; namespace from the option, else the in-cluster namespace
+   * file, else the context's, else `default`. The choice is logged at debug.
+   * Works on each client class: `ArkClient.fromEnv()`, `ArkClientV1alpha1.fromEnv()`, ….
+   */
+  static async fromEnv<C extends ArkClientBase>(this: new (init: ArkClientOptions) => C, options: FromEnvOptions = {}): Promise<C> {
+    return new this(optionsFromEnv(options));
+  }
+
   /** The options every resource client of this ARK client is built with. */
   protected resourceOptions(validate: boolean): ResourceClientOptions {
     const { transport, fieldManager, logger } = this.shared;
@@ -183,10 +194,6 @@ export class ArkClientV1alpha1 extends ArkClientBase {
     this.arkConfigs = new ResourceClient(arkConfigDescriptor, options);
   }
 
-  /** A client from the environment; see {@link ArkClient.fromEnv}. */
-  static async fromEnv(options: FromEnvOptions = {}): Promise<ArkClientV1alpha1> {
-    return new ArkClientV1alpha1(optionsFromEnv(options));
-  }
 }
 
 /** The `ark.mckinsey.com/v1prealpha1` kinds. */
@@ -201,10 +208,6 @@ export class ArkClientV1prealpha1 extends ArkClientBase {
     this.executionEngines = new ResourceClient(executionEngineDescriptor, options);
   }
 
-  /** A client from the environment; see {@link ArkClient.fromEnv}. */
-  static async fromEnv(options: FromEnvOptions = {}): Promise<ArkClientV1prealpha1> {
-    return new ArkClientV1prealpha1(optionsFromEnv(options));
-  }
 }
 
 /**
@@ -242,16 +245,6 @@ export class ArkClient extends ArkClientBase {
       mcpServers: this.mcpServers, a2aTasks: this.a2aTasks, arkConfigs: this.arkConfigs,
     } = this.v1alpha1);
     ({ a2aServers: this.a2aServers, executionEngines: this.executionEngines } = this.v1prealpha1);
-  }
-
-  /**
-   * A client configured from the environment: an explicit `kubeconfig` file,
-   * else `KUBECONFIG` (merged list) or `~/.kube/config`, else the in-cluster
-   * service account; namespace from the option, else the in-cluster namespace
-   * file, else the context's, else `default`. The choice is logged at debug.
-   */
-  static async fromEnv(options: FromEnvOptions = {}): Promise<ArkClient> {
-    return new ArkClient(optionsFromEnv(options));
   }
 
   /** The same client with another default namespace, sharing connections. */

@@ -61,8 +61,11 @@ export class Informer<T extends KubernetesObject> {
   private readonly readyWaiters = new Set<() => void>();
   private lastResourceVersion = "";
 
-  /** @internal Created by `ResourceClient.informer()`. */
-  constructor(source: ListWatchSource<T>, options: InformerOptions<T>, private readonly logger: Logger) {
+  /**
+   * @internal Created by `ResourceClient.informer()`.
+   * @param defaultNamespace - namespace `get` assumes when given none (the informer's own, for a one-namespace informer)
+   */
+  constructor(source: ListWatchSource<T>, options: InformerOptions<T>, private readonly logger: Logger, private readonly defaultNamespace?: string) {
     const transform = options.transform === false ? undefined : (options.transform ?? stripManagedFields);
     // Start after the current tick so handlers attached right after construction see the first list.
     this.loop = Promise.resolve().then(() => this.run(source, options, transform));
@@ -175,8 +178,8 @@ export class Informer<T extends KubernetesObject> {
     });
   }
 
-  /** The cached object, or `undefined`. `namespace` is required for namespaced kinds. */
-  get(name: string, namespace?: string): T | undefined {
+  /** The cached object, or `undefined`. `namespace` defaults to the informer's namespace (needed for an all-namespaces informer). */
+  get(name: string, namespace: string | undefined = this.defaultNamespace): T | undefined {
     return this.store.get(namespace ? `${namespace}/${name}` : name);
   }
 

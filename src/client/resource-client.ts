@@ -289,7 +289,7 @@ export class ResourceClient<T extends KubernetesObject> {
 
   /** A started list+watch cache of this kind in this client's scope (or `namespace`). See {@link Informer}. */
   informer(options: InformerOptions<T> & { namespace?: string; labelSelector?: LabelSelectorInput; fieldSelector?: string } = {}): Informer<T> {
-    return new Informer(this.source(options), options, this.logger);
+    return new Informer(this.source(options), options, this.logger, this.scopeNamespace(options));
   }
 
   /**

@@ -3,8 +3,9 @@
 // client-side validation (before any request), and namespace views.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { useArkCluster } from "./support.js";
 import { KubeConfig } from "@kubernetes/client-node";
-import { testCluster, type TestCluster } from "../helpers/cluster.js";
+import type { TestCluster } from "../helpers/cluster.js";
 import { ARK_KIND_SAMPLES } from "../fixtures/ark-objects.js";
 import {
   ArgumentError, ArkClient, ArkClientV1alpha1, ArkClientV1prealpha1, InvalidError, ValidationError, isNotFound,
@@ -15,16 +16,7 @@ let cluster: TestCluster;
 let ark: ArkClient;
 let ns: string;
 
-before(async () => {
-  cluster = await testCluster();
-  ns = await cluster.namespace("client-ark");
-  ark = new ArkClient({ kubeConfig: cluster.kubeConfig, namespace: ns });
-});
-
-after(async () => {
-  await ark?.close();
-  await cluster?.close();
-});
+useArkCluster("client-ark", (c) => ({ cluster, ns, ark } = c));
 
 const PROPERTY: Record<string, keyof ArkClient> = {
   agents: "agents", models: "models", queries: "queries", teams: "teams", tools: "tools", memories: "memories", mcpservers: "mcpServers",

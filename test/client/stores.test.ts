@@ -1,25 +1,17 @@
 // The Python SDK's stores, ported, against the real API server: token
 // secrets (never leaking values or foreign annotations), ConfigMap-backed
 // configurations (invisible unless marked), and multi-document manifest apply.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { testCluster, type TestCluster } from "../helpers/cluster.js";
+import { useArkCluster } from "./support.js";
+import type { TestCluster } from "../helpers/cluster.js";
 import { ArgumentError, ArkClient, ManifestError, NotFoundError, ValidationError, silentLogger } from "ark-sdk";
 
 let cluster: TestCluster;
 let ark: ArkClient;
 let ns: string;
 
-before(async () => {
-  cluster = await testCluster();
-  ns = await cluster.namespace("client-stores");
-  ark = new ArkClient({ kubeConfig: cluster.kubeConfig, namespace: ns, logger: silentLogger });
-});
-
-after(async () => {
-  await ark?.close();
-  await cluster?.close();
-});
+useArkCluster("client-stores", (c) => ({ cluster, ns, ark } = c), { logger: silentLogger });
 
 describe("SecretClient", () => {
   it("creates a token secret with description, alias and tags, reporting no value", async () => {

@@ -2,7 +2,10 @@
 // kinds (the generic client must serve any descriptor), a KubeConfig pointed
 // at another address, and a TCP proxy that can silence or cut connections.
 import net from "node:net";
+import { after, before } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
+import { testCluster, type TestCluster } from "../helpers/cluster.js";
+import { ArkClient, type ArkClientOptions } from "../../src/client/ark-client.js";
 import type { KubernetesObject, ObjectMeta } from "../../src/client/meta.js";
 import type { ResourceDescriptor } from "../../src/client/descriptor.js";
 
@@ -24,6 +27,34 @@ const base = { group: "ark.mckinsey.com", version: "v1alpha1", apiVersion: "ark.
 
 export const testAgentDescriptor: ResourceDescriptor<TestAgent> = { ...base, kind: "Agent", listKind: "AgentList", plural: "agents", singular: "agent" };
 export const testQueryDescriptor: ResourceDescriptor<TestQuery> = { ...base, kind: "Query", listKind: "QueryList", plural: "queries", singular: "query" };
+
+/** What {@link useArkCluster} hands a test file. */
+export interface ArkClusterContext {
+  cluster: TestCluster;
+  /** A fresh namespace of this file. */
+  ns: string;
+  /** An ArkClient defaulting to `ns`. */
+  ark: ArkClient;
+}
+
+/**
+ * Registers before/after hooks that attach to the shared control plane,
+ * create a namespace named after `prefix` and an ArkClient in it, and release
+ * them after the file's tests; `receive` gets them once ready.
+ */
+export function useArkCluster(prefix: string, receive: (context: ArkClusterContext) => void, options: Partial<ArkClientOptions> = {}): void {
+  let context: ArkClusterContext | undefined;
+  before(async () => {
+    const cluster = await testCluster();
+    const ns = await cluster.namespace(prefix);
+    context = { cluster, ns, ark: new ArkClient({ kubeConfig: cluster.kubeConfig, namespace: ns, ...options }) };
+    receive(context);
+  });
+  after(async () => {
+    await context?.ark.close();
+    await context?.cluster.close();
+  });
+}
 
 /** A copy of `kubeConfig` whose current cluster points at `server` (same CA and credentials). */
 export function redirectKubeConfig(kubeConfig: KubeConfig, server: string): KubeConfig {

@@ -1,29 +1,19 @@
 // Watches, informers and waiting against the real API server: typed events,
 // resume points, bookmarks and server-side timeouts, a silent connection
 // detected by the idle timeout, informers that survive errors, waitFor.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { testCluster, type TestCluster } from "../helpers/cluster.js";
+import type { TestCluster } from "../helpers/cluster.js";
 import {
   ArkClient, ForbiddenError, TimeoutError, sharedPoolCount, silentLogger, type Agent, type KubernetesObject, type ObjectMeta, type Query,
   type ResourceDescriptor, type WatchEvent,
 } from "ark-sdk";
-import { TcpProxy, redirectKubeConfig } from "./support.js";
+import { TcpProxy, redirectKubeConfig, useArkCluster } from "./support.js";
 
 let cluster: TestCluster;
 let ark: ArkClient;
-let ns: string;
 
-before(async () => {
-  cluster = await testCluster();
-  ns = await cluster.namespace("client-watch");
-  ark = new ArkClient({ kubeConfig: cluster.kubeConfig, namespace: ns });
-});
-
-after(async () => {
-  await ark?.close();
-  await cluster?.close();
-});
+useArkCluster("client-watch", (c) => ({ cluster, ark } = c));
 
 const agent = (name: string, labels: Record<string, string> = {}) => ({ metadata: { name, labels }, spec: { prompt: `I am ${name}` } });
 
@@ -135,6 +125,7 @@ describe("informer", () => {
       assert.ok(informer.hasSynced);
       assert.deepEqual(log, ["add one"]);
       assert.equal(informer.get("one", informerNs)?.metadata.managedFields, undefined, "managedFields stripped by default");
+      assert.equal(informer.get("one")?.metadata.name, "one", "the informer's namespace is the default");
       await agents.create(agent("two"));
       await agents.patch("two", { spec: { description: "d" } });
       await agents.delete("one");
