@@ -1,0 +1,145 @@
+/**
+ * `ark-sdk dev`: a local environment for developing execution engines: a
+ * control plane with ARK's CRDs, the development dispatcher and a local
+ * broker, until Ctrl-C stops them all.
+ */
+import { parseArgs } from "node:util";
+import { ArkClient } from "../client/ark-client.js";
+import { consoleLogger } from "../client/logger.js";
+import { startControlPlane, type ControlPlane } from "../testing/control-plane.js";
+import { startDispatcher, type QueryDispatcher } from "../testing/dispatcher.js";
+import { ControlPlaneError } from "../testing/errors.js";
+import { startLocalBroker, type LocalBroker } from "../testing/local-broker.js";
+import { UsageError, type CliIo } from "./io.js";
+
+const HELP = `Usage: ark-sdk dev [options]
+
+Starts a local environment for developing ARK execution engines:
+  - a Kubernetes control plane (etcd + kube-apiserver) with ARK's CRDs,
+  - ark-sdk's query dispatcher, and
+  - a local broker engines stream to and clients read from.
+
+The dispatcher is a DEVELOPMENT TOOL standing in for the part of ARK's
+controller that engines depend on: it runs Queries whose target Agent names an
+ExecutionEngine (spec.executionEngine), sending the engine exactly what ARK
+sends and writing the Query status as ARK does (timeouts, cancel, approvals).
+It is not a replacement for ARK: no completions engine (models, teams, tools,
+agents without an engine), no webhooks, no memory, no garbage collection.
+
+Options:
+  -n, --namespace <ns>   Namespace the broker is published in (default: default);
+                         the dispatcher serves every namespace
+  --port <port>          kube-apiserver port (default: a free one)
+  --broker-port <port>   Broker port (default: a free one)
+  -o, --output <format>  text (default) or json (the environment as one JSON object)
+  -h, --help             Show this help.
+
+Press Ctrl-C to stop everything.
+
+Exit codes: 0 stopped cleanly, 1 failed to start, 2 usage error.
+`;
+
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new UsageError(`${flag} must be a TCP port number, got ${value}`);
+  return n;
+}
+
+function usage(env: { kubeconfig: string; broker: string; namespace: string }): string {
+  return `Use it (in another terminal):
+  export KUBECONFIG=${env.kubeconfig}
+  export ARK_SDK_BROKER_URL=${env.broker}
+
+  1. Serve your engine, e.g.  PORT=8000 node --import tsx examples/engines/summarizer.ts
+     (to stream to the local broker, give ExecutorApp a resolver mapping Services to loopback:
+      resolver: await ClusterQueryResolver.fromEnv({ serviceUrl: loopbackServiceUrl }))
+  2. Register it and an agent on it, with the typed client or kubectl:
+       await ark.executionEngines.create({ metadata: { name: "my-engine" }, spec: { address: { value: "http://127.0.0.1:8000" } } });
+       await ark.agents.create({ metadata: { name: "my-agent" }, spec: { prompt: "...", executionEngine: { name: "my-engine" } } });
+  3. Query it:  ark-sdk query -n ${env.namespace} agent/my-agent "hello"
+`;
+}
+
+/** Entry point of `ark-sdk dev`. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      namespace: { type: "string", short: "n" },
+      port: { type: "string" },
+      "broker-port": { type: "string" },
+      output: { type: "string", short: "o" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  const output = values.output ?? "text";
+  if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, got "${output}"`);
+  const apiServerPort = port(values.port, "--port");
+  const brokerPort = port(values["broker-port"], "--broker-port");
+  const namespace = values.namespace ?? "default";
+  const logger = consoleLogger(undefined, "ark-sdk:dev");
+
+  const started = Date.now();
+  let plane: ControlPlane | undefined;
+  let broker: LocalBroker | undefined;
+  let dispatcher: QueryDispatcher | undefined;
+  let ark: ArkClient | undefined;
+  const stopAll = async () => {
+    await dispatcher?.close();
+    await broker?.close();
+    await ark?.close();
+    await plane?.stop();
+  };
+  try {
+    if (output === "text") io.err("starting the control plane, dispatcher and broker...\n");
+    plane = await startControlPlane({ apiServerPort });
+    ark = new ArkClient({ kubeConfig: plane.kubeConfig, namespace, logger });
+    if (namespace !== "default") await ark.core.namespaces.create({ metadata: { name: namespace } });
+    broker = await startLocalBroker({ port: brokerPort, logger });
+    await broker.publish(ark, namespace);
+    dispatcher = await startDispatcher({ client: ark, logger });
+  } catch (error) {
+    await stopAll();
+    if (error instanceof ControlPlaneError) {
+      io.err(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const env = { server: plane.server, kubeconfig: plane.kubeconfigPath, broker: broker.url, namespace };
+  if (output === "json") io.out(`${JSON.stringify(env)}\n`);
+  else {
+    io.out(`ark-sdk dev ready in ${((Date.now() - started) / 1000).toFixed(1)} s (a development tool, not a replacement for ARK)
+  control plane  ${env.server}
+  kubeconfig     ${env.kubeconfig}
+  broker         ${env.broker} (published in namespace ${namespace})
+  dispatcher     all namespaces
+
+${usage(env)}
+Press Ctrl-C to stop.
+`);
+  }
+  await new Promise<void>((resolve) => {
+    // Nothing else holds the event loop open while we wait (the plane's processes are unref'd).
+    const keepAlive = setInterval(() => undefined, 60_000);
+    const stop = () => {
+      clearInterval(keepAlive);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  if (output === "text") io.err("stopping...\n");
+  await stopAll();
+  io.err("stopped: dispatcher, broker and control plane\n");
+  return 0;
+}
