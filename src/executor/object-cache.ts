@@ -27,6 +27,14 @@ export interface CacheStats {
   informers: number;
 }
 
+type Listener = (object: KubernetesObject | undefined) => void;
+
+/** Change notifications of one kind in one namespace, by object name. */
+interface Feed {
+  listeners: Map<string, Set<Listener>>;
+  stop: () => void;
+}
+
 interface Slot {
   informer: Informer<KubernetesObject>;
   ready: Promise<boolean>;
@@ -45,7 +53,7 @@ export class ObjectCache {
   readonly stats: CacheStats = { hits: 0, reads: 0, informers: 0 };
   private readonly slots = new Map<string, Slot>();
   private readonly uncachable = new Set<string>();
-  private readonly watches = new Set<AbortController>();
+  private readonly feeds = new Map<string, Feed>();
   private readonly options: ObjectCacheOptions;
 
   constructor(options: ObjectCacheOptions) {
@@ -68,45 +76,69 @@ export class ObjectCache {
 
   /**
    * Calls `onChange` with each new state of one object (`undefined` once
-   * deleted) until the returned function is called. Uses the kind's informer
-   * when there is one, else a watch of that object alone.
+   * deleted) until the returned function is called. One feed per kind and
+   * namespace serves every subscriber: the kind's informer when there is one,
+   * else a single shared watch of the namespace (not a watch per object).
    */
   subscribe<T extends KubernetesObject>(client: ResourceClient<T>, namespace: string, name: string, onChange: (object: T | undefined) => void): () => void {
-    const slot = this.options.mode === "informer" ? this.slot(client, namespace) : undefined;
-    if (slot) {
-      const matches = (o: KubernetesObject) => o.metadata?.name === name && o.metadata?.namespace === namespace;
-      const onUpsert = (o: KubernetesObject) => matches(o) && onChange(o as T);
-      const onDelete = (o: KubernetesObject) => matches(o) && onChange(undefined);
-      slot.informer.on("add", onUpsert).on("update", onUpsert).on("delete", onDelete);
-      return () => void slot.informer.off("add", onUpsert).off("update", onUpsert).off("delete", onDelete);
-    }
-    const controller = new AbortController();
-    this.watches.add(controller);
-    void (async () => {
-      try {
-        for await (const event of client.watch({ namespace, fieldSelector: `metadata.name=${name}`, signal: controller.signal })) {
-          if (event.type === "BOOKMARK") continue;
-          onChange(event.type === "DELETED" ? undefined : event.object);
-        }
-      } catch (error) {
-        if (!controller.signal.aborted) this.options.logger.warn(`watch of ${client.descriptor.kind} ${namespace}/${name} ended: ${errorMessage(error)}`);
-      } finally {
-        this.watches.delete(controller);
-      }
-    })();
-    return () => controller.abort();
+    const key = this.key(client, namespace);
+    const feed = this.feeds.get(key) ?? this.startFeed(client, namespace, key);
+    let listeners = feed.listeners.get(name);
+    if (!listeners) feed.listeners.set(name, (listeners = new Set()));
+    const listener = onChange as Listener;
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && feed.listeners.get(name) === listeners) feed.listeners.delete(name);
+    };
   }
 
   /** Stops every informer and watch. */
   async close(): Promise<void> {
-    for (const watch of this.watches) watch.abort();
+    for (const feed of this.feeds.values()) feed.stop();
+    this.feeds.clear();
     const slots = [...this.slots.values()];
     this.slots.clear();
     await Promise.all(slots.map((s) => s.informer.stop()));
   }
 
+  private key(client: { descriptor: { apiVersion: string; plural: string } }, namespace: string): string {
+    return `${client.descriptor.apiVersion}/${client.descriptor.plural}/${namespace}`;
+  }
+
+  private startFeed<T extends KubernetesObject>(client: ResourceClient<T>, namespace: string, key: string): Feed {
+    const feed: Feed = { listeners: new Map(), stop: () => {} };
+    const deliver = (object: KubernetesObject, deleted: boolean) => {
+      const listeners = object.metadata?.name === undefined ? undefined : feed.listeners.get(object.metadata.name);
+      if (listeners) for (const listener of [...listeners]) listener(deleted ? undefined : object);
+    };
+    this.feeds.set(key, feed);
+    const slot = this.options.mode === "informer" ? this.slot(client, namespace) : undefined;
+    if (slot) {
+      const onUpsert = (o: KubernetesObject) => deliver(o, false);
+      const onDelete = (o: KubernetesObject) => deliver(o, true);
+      slot.informer.on("add", onUpsert).on("update", onUpsert).on("delete", onDelete);
+      feed.stop = () => void slot.informer.off("add", onUpsert).off("update", onUpsert).off("delete", onDelete);
+      return feed;
+    }
+    const controller = new AbortController();
+    feed.stop = () => controller.abort();
+    void (async () => {
+      try {
+        for await (const event of client.watch({ namespace, signal: controller.signal })) {
+          if (event.type !== "BOOKMARK") deliver(event.object, event.type === "DELETED");
+        }
+      } catch (error) {
+        if (!controller.signal.aborted) this.options.logger.warn(`watch of ${client.descriptor.plural} in ${namespace} ended: ${errorMessage(error)}`);
+      } finally {
+        if (this.feeds.get(key) === feed) this.feeds.delete(key);
+      }
+    })();
+    return feed;
+  }
+
   private slot<T extends KubernetesObject>(client: ResourceClient<T>, namespace: string): Slot | undefined {
-    const key = `${client.descriptor.apiVersion}/${client.descriptor.plural}/${namespace}`;
+    const key = this.key(client, namespace);
     if (this.uncachable.has(key)) return undefined;
     let slot = this.slots.get(key);
     if (!slot) {
@@ -121,6 +153,8 @@ export class ObjectCache {
           this.options.logger.warn(`cannot cache ${client.descriptor.plural} in ${namespace} (${errorMessage(error)}); reading directly`);
           this.uncachable.add(key);
           this.slots.delete(key);
+          this.feeds.get(key)?.stop();
+          this.feeds.delete(key);
           void informer.stop();
           resolve(false);
         };

@@ -216,6 +216,27 @@ describe("resolution of a real Query", () => {
     await ark.agents.update(current);
   });
 
+  it("without a cache, sees spec.cancel through one shared watch", async () => {
+    const direct = new ClusterQueryResolver(ark, { cache: "none", serviceUrl: loopback, logger: silent });
+    try {
+      for (const name of ["cancel-a", "cancel-b"]) await ark.queries.create({ metadata: { name }, spec: { input: "x", target: { type: "agent", name: "member-a" } } });
+      const signal = new AbortController().signal;
+      const a = await direct.resolve({ name: "cancel-a", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, signal);
+      const b = await direct.resolve({ name: "cancel-b", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, signal);
+      await ark.queries.patch("cancel-b", { spec: { cancel: true } });
+      await new Promise<void>((resolve, reject) => {
+        if (b.cancelSignal?.aborted) return resolve();
+        const timer = setTimeout(() => reject(new Error("spec.cancel not seen within 5 s")), 5000);
+        b.cancelSignal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      assert.equal(a.cancelSignal?.aborted, false, "only the canceled query is aborted");
+      a.release?.();
+      b.release?.();
+    } finally {
+      await direct.close();
+    }
+  });
+
   it("resolves identically without a cache", async () => {
     const direct = new ClusterQueryResolver(ark, { cache: "none", serviceUrl: loopback, logger: silent });
     try {
