@@ -30,7 +30,8 @@ const resolver = new ClusterQueryResolver(ark, { serviceUrl: loopbackServiceUrl,
 const engine = new ExecutorApp(new SummarizerEngine(), "summarizer", { resolver, logger: quiet });
 try {
   const engineUrl = await engine.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
-  console.log(`  dispatcher watching namespace default; broker at ${broker.url}; summarizer engine at ${engineUrl}`);
+  console.log(`  dispatcher (a development stand-in for ARK's controller) watching namespace default`);
+  console.log(`  broker at ${broker.url}; summarizer engine (examples/engines/summarizer.ts) at ${engineUrl}`);
 
   step("creating a Model, an ExecutionEngine and an Agent with the typed client");
   await ark.models.create({
@@ -53,8 +54,8 @@ try {
   const query = await ark.queries.start({
     target: { type: "agent", name: "release-notes" },
     input:
-      "ARK 0.1.68 adds a queued phase for queries. Queries now time out with a clear reason. " +
-      "The dashboard got a new theme. Engines can stream tool calls to the broker while queries run.",
+      "Queries now wait in a queued phase while the controller is busy. Queries that run too long fail with a clear timeout reason. " +
+      "The dashboard has a new dark theme. Engines stream tool calls to the broker while queries run.",
     timeout: "30s",
   });
   console.log(`  Query ${query.metadata.name} created`);

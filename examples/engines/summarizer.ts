@@ -9,7 +9,7 @@
 import { BaseExecutor, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
 
 const STOP_WORDS = new Set(
-  "a an and are as at be by for from has have in is it its of on or that the their them they this to was were will with you your we our can each one".split(" "),
+  "a an and are as at be by for from has have in is it its of on or that the their them they this to was were will with you your we our can each one while now too when than then into".split(" "),
 );
 
 /** Word-ish tokens (words, numbers, punctuation), the unit of the usage report. */
