@@ -38,6 +38,8 @@ interface Feed {
 interface Slot {
   informer: Informer<KubernetesObject>;
   ready: Promise<boolean>;
+  /** Set once `ready` resolved true, so hot reads skip the await. */
+  synced: boolean;
 }
 
 /** Options of {@link ObjectCache}. */
@@ -63,7 +65,7 @@ export class ObjectCache {
   /** The object, or `undefined` when it does not exist. */
   async get<T extends KubernetesObject>(client: ResourceClient<T>, namespace: string, name: string, signal?: AbortSignal): Promise<T | undefined> {
     const slot = this.options.mode === "informer" ? this.slot(client, namespace) : undefined;
-    if (slot && (await slot.ready)) {
+    if (slot && (slot.synced || (await slot.ready))) {
       const cached = slot.informer.get(name, namespace) as T | undefined;
       if (cached) {
         this.stats.hits++;
@@ -140,39 +142,39 @@ export class ObjectCache {
   private slot<T extends KubernetesObject>(client: ResourceClient<T>, namespace: string): Slot | undefined {
     const key = this.key(client, namespace);
     if (this.uncachable.has(key)) return undefined;
-    let slot = this.slots.get(key);
-    if (!slot) {
-      const informer = client.informer({ namespace }) as unknown as Informer<KubernetesObject>;
-      const ready = new Promise<boolean>((resolve) => {
-        let settled = false;
-        const giveUp = (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          informer.off("error", onError);
-          // Usually RBAC without list/watch: read directly from now on.
-          this.options.logger.warn(`cannot cache ${client.descriptor.plural} in ${namespace} (${errorMessage(error)}); reading directly`);
-          this.uncachable.add(key);
-          this.slots.delete(key);
-          this.feeds.get(key)?.stop();
-          this.feeds.delete(key);
-          void informer.stop();
-          resolve(false);
-        };
-        const onError = (error: unknown) => {
-          if (isForbidden(error) || isUnauthorized(error)) giveUp(error);
-        };
-        informer.on("error", onError);
-        informer.ready({ timeout: this.options.syncTimeoutMs ?? 10_000 }).then(() => {
-          if (settled) return;
-          settled = true;
-          informer.off("error", onError);
-          resolve(true);
-        }, giveUp);
-      });
-      slot = { informer, ready };
-      this.slots.set(key, slot);
-      this.stats.informers++;
-    }
+    const existing = this.slots.get(key);
+    if (existing) return existing;
+    const informer = client.informer({ namespace }) as unknown as Informer<KubernetesObject>;
+    const slot: Slot = { informer, ready: Promise.resolve(false), synced: false };
+    slot.ready = new Promise<boolean>((resolve) => {
+      let settled = false;
+      const giveUp = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        informer.off("error", onError);
+        // Usually RBAC without list/watch: read directly from now on.
+        this.options.logger.warn(`cannot cache ${client.descriptor.plural} in ${namespace} (${errorMessage(error)}); reading directly`);
+        this.uncachable.add(key);
+        this.slots.delete(key);
+        this.feeds.get(key)?.stop();
+        this.feeds.delete(key);
+        void informer.stop();
+        resolve(false);
+      };
+      const onError = (error: unknown) => {
+        if (isForbidden(error) || isUnauthorized(error)) giveUp(error);
+      };
+      informer.on("error", onError);
+      informer.ready({ timeout: this.options.syncTimeoutMs ?? 10_000 }).then(() => {
+        if (settled) return;
+        settled = true;
+        informer.off("error", onError);
+        slot.synced = true;
+        resolve(true);
+      }, giveUp);
+    });
+    this.slots.set(key, slot);
+    this.stats.informers++;
     return slot;
   }
 }

@@ -11,6 +11,22 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+// Agents are resolved over and over with the same parameter names: compile each set once.
+const patterns = new Map<string, RegExp>();
+
+function patternFor(names: string[]): RegExp {
+  const key = names.join("\u0000");
+  let pattern = patterns.get(key);
+  if (!pattern) {
+    const alternatives = names.map(escapeRegExp).join("|");
+    pattern = new RegExp(`\\{\\{-?\\s*\\.(${alternatives})\\s*-?\\}\\}|\\{(${alternatives})\\}`, "g");
+    if (patterns.size >= 256) patterns.clear();
+    patterns.set(key, pattern);
+  }
+  pattern.lastIndex = 0;
+  return pattern;
+}
+
 /**
  * Replaces `{{.name}}`, `{{ .name }}` and `{name}` for every given parameter.
  * Unknown names stay as written.
@@ -18,7 +34,6 @@ function escapeRegExp(text: string): string {
 export function renderTemplate(template: string, parameters: readonly Parameter[]): string {
   if (parameters.length === 0 || !template.includes("{")) return template;
   const values = new Map(parameters.map((p) => [p.name, p.value]));
-  const names = [...values.keys()].map(escapeRegExp).join("|");
-  const pattern = new RegExp(`\\{\\{-?\\s*\\.(${names})\\s*-?\\}\\}|\\{(${names})\\}`, "g");
+  const pattern = patternFor([...values.keys()]);
   return template.replace(pattern, (whole, goName: string | undefined, pyName: string | undefined) => values.get(goName ?? pyName ?? "") ?? whole);
 }
