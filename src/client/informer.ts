@@ -1,14 +1,15 @@
 /**
  * A list+watch cache of one kind. It starts at once, keeps itself current
- * through every failure (reporting errors, never stopping on its own), and
- * calls handlers for each add, update and delete it observes.
+ * through every failure (reporting errors, never stopping on its own unless
+ * its client is closed), and calls handlers for each add, update and delete
+ * it observes.
  */
 
 import type { BackoffOptions } from "./backoff.js";
 import { TimeoutError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { KubernetesObject } from "./meta.js";
-import { listWatch, objectKey, type ListWatchSource } from "./watch.js";
+import { isClientClosed, listWatch, objectKey, type ListWatchSource } from "./watch.js";
 
 /** Handlers an informer calls, by event name. */
 export interface InformerHandlers<T> {
@@ -101,8 +102,9 @@ export class Informer<T extends KubernetesObject> {
         }
       }
     } catch (error) {
-      // listWatch with retryAllErrors only ends by abort; anything else is a bug worth shouting about.
-      this.logger.error("informer loop ended unexpectedly", { error });
+      // With retryAllErrors the loop only ends by abort, or when its client was closed underneath it.
+      if (isClientClosed(error)) this.logger.warn("informer stopped: its client was closed", { kind: source.kind });
+      else this.logger.error("informer loop ended unexpectedly", { error });
       this.emit("error", error);
     }
   }

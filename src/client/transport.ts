@@ -120,7 +120,8 @@ export class Transport {
   private readonly retry: Required<Pick<RetryOptions, "attempts">> & BackoffOptions;
   private readonly poolOptions: PoolOptions;
   private lease: PoolLease | undefined;
-  private closed = false;
+  // Aborted by close(): ends this transport's in-flight calls and streams even though the shared pool lives on.
+  private readonly closing = new AbortController();
 
   constructor(options: TransportOptions) {
     this.credentials = new KubeCredentials(options.kubeConfig);
@@ -143,14 +144,12 @@ export class Transport {
     const controller = new AbortController();
     const context: RequestContext = { method: request.method, path: request.path, kind: request.kind, name: request.name };
     const timer = deadline > 0 ? setTimeout(() => controller.abort(this.clientTimeout(deadline, context)), deadline) : undefined;
-    const onAbort = () => controller.abort(request.signal?.reason);
-    if (request.signal?.aborted) onAbort();
-    else request.signal?.addEventListener("abort", onAbort, { once: true });
+    const unlink = linkAbort(controller, [request.signal, this.closing.signal]);
     try {
       return await this.requestWithRetries<R>(request, controller.signal, context);
     } finally {
       clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onAbort);
+      unlink();
     }
   }
 
@@ -232,7 +231,7 @@ export class Transport {
   }
 
   private async target(): Promise<{ snapshot: CredentialSnapshot; dispatcher: Dispatcher; origin: string; basePath: string }> {
-    if (this.closed) throw new ConnectionError({ status: 0, reason: "ClientClosed", message: "the client was closed", code: undefined });
+    if (this.closing.signal.aborted) throw this.closing.signal.reason;
     const snapshot = await this.credentials.current();
     let lease = this.lease;
     if (!lease || !lease.key.startsWith(`${snapshot.poolKey}:`)) {
@@ -266,10 +265,25 @@ export class Transport {
    */
   async *streamLines(request: StreamRequest): AsyncGenerator<string, void, undefined> {
     const context: RequestContext = { method: request.method, path: request.path, kind: request.kind, name: request.name };
-    const signal = request.signal ?? new AbortController().signal;
-    let response: Dispatcher.ResponseData | undefined;
+    const controller = new AbortController();
+    const unlink = linkAbort(controller, [request.signal, this.closing.signal]);
+    try {
+      const response = await this.openStream(request, controller.signal, context);
+      try {
+        yield* this.lines(response, request, controller.signal, context);
+      } finally {
+        // Ends the request if the consumer stopped early; a no-op after a clean end.
+        response.body.destroy();
+      }
+    } finally {
+      unlink();
+    }
+  }
+
+  private async openStream(request: StreamRequest, signal: AbortSignal, context: RequestContext): Promise<Dispatcher.ResponseData> {
     for (let refreshed = false; ; refreshed = true) {
       const { snapshot, dispatcher, origin, basePath } = await this.target();
+      let response: Dispatcher.ResponseData;
       try {
         response = await dispatcher.request({
           origin,
@@ -284,17 +298,17 @@ export class Transport {
         if (signal.aborted) throw signal.reason;
         throw this.connectionError(error, context);
       }
+      if (response.statusCode >= 200 && response.statusCode < 300) return response;
+      const text = await response.body.text().catch(() => "");
       if (response.statusCode === 401 && !refreshed) {
-        await response.body.text().catch(() => "");
         this.credentials.invalidate();
         continue;
       }
-      break;
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const text = await response.body.text().catch(() => "");
       throw decodeApiError(response.statusCode, text, headerValue(response.headers["retry-after"]), context);
     }
+  }
+
+  private async *lines(response: Dispatcher.ResponseData, request: StreamRequest, signal: AbortSignal, context: RequestContext): AsyncGenerator<string, void, undefined> {
     const decoder = new TextDecoder();
     let buffer = "";
     try {
@@ -312,24 +326,42 @@ export class Transport {
       if (buffer.trim() !== "") yield buffer;
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      const code = errorCode(error);
-      if (code === "UND_ERR_BODY_TIMEOUT") {
+      if (errorCode(error) === "UND_ERR_BODY_TIMEOUT") {
         throw new TimeoutError({ status: 0, reason: "IdleTimeout", message: `no data on ${request.path} for ${request.idleTimeoutMs} ms`, request: context, kind: context.kind, name: context.name });
       }
       throw this.connectionError(error, context);
-    } finally {
-      // Ends the request if the consumer stopped early; a no-op after a clean end.
-      response.body.destroy();
     }
   }
 
-  /** Releases this transport's reference on the shared connection pool. Further calls fail with a `ConnectionError`. */
+  /**
+   * Ends this transport's in-flight calls and watches and releases its
+   * reference on the shared connection pool. Later calls fail with a
+   * `ConnectionError` (reason `ClientClosed`).
+   */
   async close(): Promise<void> {
-    this.closed = true;
+    if (!this.closing.signal.aborted) {
+      this.closing.abort(new ConnectionError({ status: 0, reason: "ClientClosed", message: "the client was closed", code: undefined }));
+    }
     const lease = this.lease;
     this.lease = undefined;
     await lease?.release();
   }
+}
+
+/** Aborts `controller` when any of `signals` aborts (with its reason); returns the function that detaches the listeners. */
+function linkAbort(controller: AbortController, signals: (AbortSignal | undefined)[]): () => void {
+  const detach: (() => void)[] = [];
+  for (const signal of signals) {
+    if (!signal) continue;
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    detach.push(() => signal.removeEventListener("abort", onAbort));
+  }
+  return () => detach.forEach((d) => d());
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -80,7 +80,13 @@ function resourceVersionOf(object: KubernetesObject): string | undefined {
 
 /** Errors after which reconnecting can help. */
 function isTransient(error: unknown): boolean {
+  if (isClientClosed(error)) return false;
   return error instanceof ConnectionError || error instanceof TimeoutError || error instanceof ServerError || error instanceof TooManyRequestsError;
+}
+
+/** The client was closed under the loop: nothing will ever succeed again. */
+export function isClientClosed(error: unknown): boolean {
+  return error instanceof ConnectionError && error.reason === "ClientClosed";
 }
 
 class WatchRestart extends Error {}
@@ -143,6 +149,7 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
         logger.debug("watch idle; reconnecting", { kind: source.kind, resourceVersion });
         continue;
       }
+      if (isClientClosed(error)) throw error;
       if (!(error instanceof WatchRestart) && !isTransient(error) && !options.retryAllErrors) throw error;
       failures += 1;
       const delay = backoffDelay(failures, options.backoff);

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { TestCluster } from "../helpers/cluster.js";
 import {
-  ArkClient, ForbiddenError, TimeoutError, sharedPoolCount, silentLogger, type Agent, type KubernetesObject, type ObjectMeta, type Query,
+  ArkClient, ConnectionError, ForbiddenError, TimeoutError, sharedPoolCount, silentLogger, type Agent, type KubernetesObject, type ObjectMeta, type Query,
   type ResourceDescriptor, type WatchEvent,
 } from "ark-sdk";
 import { TcpProxy, redirectKubeConfig, useArkCluster } from "./support.js";
@@ -178,6 +178,27 @@ describe("informer", () => {
       await informer.stop();
       await asDan.close();
     }
+  });
+
+  it("ends, reporting why, when its client is closed underneath it; a watch throws", async () => {
+    const own = new ArkClient({ kubeConfig: cluster.kubeConfig, namespace: ark.namespace, logger: silentLogger });
+    const informer = own.agents.informer({ backoff: { initialMs: 10, maxMs: 50 } });
+    const errors: unknown[] = [];
+    informer.on("error", (e) => errors.push(e));
+    await informer.ready({ timeout: 10_000 });
+    const events = own.agents.watch({ backoff: { initialMs: 10, maxMs: 50 } });
+    await ark.agents.create(agent("before-close"));
+    assert.equal((await events.next()).done, false);
+    await own.close();
+    // Events already received are still delivered; then the watch fails.
+    const drain = async () => {
+      for (;;) if ((await events.next()).done) return;
+    };
+    await assert.rejects(drain(), (e: unknown) => e instanceof ConnectionError && e.reason === "ClientClosed");
+    const closedSeen = () => errors.some((e) => e instanceof ConnectionError && e.reason === "ClientClosed");
+    for (let i = 0; i < 200 && !closedSeen(); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(closedSeen(), errors.map(String).join("; "));
+    await informer.stop();
   });
 
   it("many informers share one connection pool", async () => {
