@@ -11,6 +11,7 @@ import type { BrokerStream, StreamedToolCall } from "./broker-client.js";
 import { ExecutionAbortedError, errorMessage, type AbortCause } from "./errors.js";
 import { addTokenUsage, validateTokenUsage, type TokenUsage } from "./messages.js";
 import type { QueryRef } from "./query-extension.js";
+import { scopedLogger } from "./scoped-logger.js";
 
 /** What an engine can do and know while it runs one query. */
 export interface ExecutionContext {
@@ -68,7 +69,8 @@ export class ExecutionRun implements ExecutionContext {
   readonly conversationId: string;
   readonly taskId: string;
   readonly caller: Claims | undefined;
-  readonly logger: Logger;
+  private readonly baseLogger: Logger;
+  private scoped: Logger | undefined;
   /** Whether a text chunk reached the broker (then no fallback chunk is sent). */
   streamedToBroker = false;
   usage: TokenUsage | undefined;
@@ -94,8 +96,15 @@ export class ExecutionRun implements ExecutionContext {
     this.conversationId = init.conversationId;
     this.taskId = init.taskId;
     this.caller = init.caller;
-    this.logger = init.logger;
+    this.baseLogger = init.logger;
     this.sinks = init.sinks;
+  }
+
+  /** The app's logger with this execution's query, namespace and task on every line (made on first use). */
+  get logger(): Logger {
+    const ref = this.queryRef;
+    this.scoped ??= scopedLogger(this.baseLogger, ref ? { query: ref.name, namespace: ref.namespace, task: this.taskId } : { task: this.taskId });
+    return this.scoped;
   }
 
   get signal(): AbortSignal {

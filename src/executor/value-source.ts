@@ -100,34 +100,37 @@ export class ValueSourceResolver {
     return { name: ref.name, key: ref.key, optional: ref.optional === true };
   }
 
-  private async fromSecret(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
-    const { name, key, optional } = this.selector(ref, field);
-    const object = `Secret ${namespace}/${name}`;
-    const secret = await this.read(() => this.deps.cache.get(this.deps.secrets, namespace, name, this.signal), object);
-    if (!secret) {
-      if (optional) return "";
-      throw new QueryResolutionError(`${object} (referenced by ${field}) not found`, "NotFound", { object });
-    }
-    const data = secret.data?.[key];
-    if (data === undefined) {
-      if (optional) return "";
-      throw new QueryResolutionError(`${object} has no key '${key}' (referenced by ${field})`, "MissingKey", { object });
-    }
-    return Buffer.from(data, "base64").toString("utf8");
+  private fromSecret(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
+    return this.fromKeyed(this.deps.secrets, ref, namespace, field, (secret, key) => {
+      const data = secret.data?.[key];
+      return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
+    });
   }
 
-  private async fromConfigMap(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
+  private fromConfigMap(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
+    return this.fromKeyed(this.deps.configMaps, ref, namespace, field, (configMap, key) => {
+      const binary = configMap.binaryData?.[key];
+      return configMap.data?.[key] ?? (binary === undefined ? undefined : Buffer.from(binary, "base64").toString("utf8"));
+    });
+  }
+
+  /** A key of a Secret or ConfigMap; `""` when missing but `optional: true`. */
+  private async fromKeyed<T extends Secret | ConfigMap>(
+    client: ResourceClient<T>,
+    ref: Record<string, unknown>,
+    namespace: string,
+    field: string,
+    valueOf: (object: T, key: string) => string | undefined,
+  ): Promise<string> {
     const { name, key, optional } = this.selector(ref, field);
-    const object = `ConfigMap ${namespace}/${name}`;
-    const configMap = await this.read(() => this.deps.cache.get(this.deps.configMaps, namespace, name, this.signal), object);
-    if (!configMap) {
+    const object = `${client.descriptor.kind} ${namespace}/${name}`;
+    const found = await this.read(() => this.deps.cache.get(client, namespace, name, this.signal), object);
+    if (!found) {
       if (optional) return "";
       throw new QueryResolutionError(`${object} (referenced by ${field}) not found`, "NotFound", { object });
     }
-    const text = configMap.data?.[key];
-    if (text !== undefined) return text;
-    const binary = configMap.binaryData?.[key];
-    if (binary !== undefined) return Buffer.from(binary, "base64").toString("utf8");
+    const value = valueOf(found, key);
+    if (value !== undefined) return value;
     if (optional) return "";
     throw new QueryResolutionError(`${object} has no key '${key}' (referenced by ${field})`, "MissingKey", { object });
   }

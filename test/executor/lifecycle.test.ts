@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RequestGuard } from "ark-sdk/auth";
-import { ExecutionAbortedError, ExecutorApp, StaticQueryResolver, toWireRequest } from "ark-sdk/executor";
+import { BaseExecutor, ExecutionAbortedError, ExecutorApp, StaticQueryResolver, toWireRequest, type ExecutionContext, type Message } from "ark-sdk/executor";
 import { TestEngine, plainRequest, postLikeController, sendBody } from "./helpers.js";
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -115,6 +115,27 @@ describe("REST /execute (older protocol, opt-in)", () => {
     const app = new ExecutorApp(new TestEngine(), "Modern", { resolver: resolver(), logger: silent });
     const res = await app.fetch(new Request("http://engine.local/execute", { method: "POST", body: "{}" }));
     assert.equal(res.status, 404);
+    await app.close();
+  });
+});
+
+describe("ctx.logger", () => {
+  it("tags every line with the execution's query, namespace and task", async () => {
+    const lines: { message: string; fields: unknown }[] = [];
+    const record = (message: string, fields?: unknown) => void lines.push({ message, fields });
+    class Chatty extends BaseExecutor {
+      constructor() {
+        super("Chatty");
+      }
+      async executeAgent(_request: unknown, ctx: ExecutionContext): Promise<Message[]> {
+        ctx.logger.info("thinking", { step: 1 });
+        return [{ role: "assistant", content: ctx.taskId }];
+      }
+    }
+    const app = new ExecutorApp(new Chatty(), "Chatty", { resolver: resolver(), logger: { debug: record, info: record, warn: record, error: record } });
+    const res = await app.fetch(new Request("http://engine.local/", { method: "POST", body: sendBody("hi") }));
+    const taskId = ((await res.json()) as { result: { parts: { text: string }[] } }).result.parts[0]?.text;
+    assert.deepEqual(lines, [{ message: "thinking", fields: { query: "q1", namespace: "team-a", task: taskId, step: 1 } }]);
     await app.close();
   });
 });
