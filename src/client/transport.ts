@@ -5,6 +5,7 @@
  * have acted on).
  */
 
+import { setMaxListeners } from "node:events";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
 import { backoffDelay, sleep, type BackoffOptions } from "./backoff.js";
@@ -131,6 +132,8 @@ export class Transport {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retry = { initialMs: 200, maxMs: 5_000, ...options.retry, attempts: Math.max(1, options.retry?.attempts ?? 5) };
     this.poolOptions = options.pool ?? {};
+    // Every in-flight call listens for close(); there may be many.
+    setMaxListeners(0, this.closing.signal);
   }
 
   /** The API server URL. */
