@@ -48,6 +48,18 @@ export function arkCrds(): CrdObject[] {
   return arkCustomResourceDefinitions();
 }
 
+async function installOne(api: ApiConnection, crd: CrdObject): Promise<void> {
+  const created = await api.send("POST", CRD_PATH, crd);
+  if (created.status === 409) {
+    const current = await api.send("GET", `${CRD_PATH}/${crd.metadata.name}`);
+    const rv = (current.body as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
+    const replaced = await api.send("PUT", `${CRD_PATH}/${crd.metadata.name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: rv } });
+    if (replaced.status >= 300) throw new ControlPlaneError("crd-install-failed", `Replacing CRD ${crd.metadata.name} failed (${replaced.status}): ${replaced.text.slice(0, 500)}`);
+  } else if (created.status >= 300) {
+    throw new ControlPlaneError("crd-install-failed", `Installing CRD ${crd.metadata.name} failed (${created.status}): ${created.text.slice(0, 500)}`);
+  }
+}
+
 function isEstablished(body: unknown): boolean {
   const conditions = (body as { status?: { conditions?: { type?: string; status?: string }[] } } | undefined)?.status?.conditions ?? [];
   return conditions.some((c) => c.type === "Established" && c.status === "True");
@@ -55,23 +67,16 @@ function isEstablished(body: unknown): boolean {
 
 /** Creates (or replaces) each CRD, then waits until all are Established. */
 export async function installCrds(api: ApiConnection, crds: readonly CrdObject[], timeoutMs = 30_000): Promise<void> {
-  for (const crd of crds) {
-    const created = await api.send("POST", CRD_PATH, crd);
-    if (created.status === 409) {
-      const current = await api.send("GET", `${CRD_PATH}/${crd.metadata.name}`);
-      const rv = (current.body as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
-      const replaced = await api.send("PUT", `${CRD_PATH}/${crd.metadata.name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: rv } });
-      if (replaced.status >= 300) throw new ControlPlaneError("crd-install-failed", `Replacing CRD ${crd.metadata.name} failed (${replaced.status}): ${replaced.text.slice(0, 500)}`);
-    } else if (created.status >= 300) {
-      throw new ControlPlaneError("crd-install-failed", `Installing CRD ${crd.metadata.name} failed (${created.status}): ${created.text.slice(0, 500)}`);
-    }
-  }
+  // In parallel: the API server rebuilds its OpenAPI document after each CRD change, and
+  // concurrent creates let it coalesce that work instead of paying it once per CRD in turn.
+  await Promise.all(crds.map((crd) => installOne(api, crd)));
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(crds.map((c) => c.metadata.name));
   while (pending.size > 0) {
-    for (const name of [...pending]) {
-      const res = await api.send("GET", `${CRD_PATH}/${name}`);
-      if (res.status === 200 && isEstablished(res.body)) pending.delete(name);
+    const res = await api.send("GET", CRD_PATH);
+    const items = (res.body as { items?: { metadata?: { name?: string } }[] } | undefined)?.items ?? [];
+    for (const item of items) {
+      if (item.metadata?.name && pending.has(item.metadata.name) && isEstablished(item)) pending.delete(item.metadata.name);
     }
     if (pending.size === 0) break;
     if (Date.now() > deadline) {
