@@ -2,8 +2,9 @@
  * `ark.queries`: the Query kind's resource client plus the workflows around
  * a query: run it and get the answer, wait for one, stream its live output
  * from the broker, cancel it. Waiting follows the Query with a watch (never
- * polling) and always ends: with a result, a typed error, or a cancellation
- * that also sets `spec.cancel` so the engine stops working.
+ * polling; concurrent waits in a namespace share one) and always ends: with
+ * a result, a typed error, or a cancellation that also sets `spec.cancel` so
+ * the engine stops working.
  */
 
 import type { ServiceUrlResolver } from "../executor/value-source.js";
@@ -20,6 +21,7 @@ import { isQuerySettled, queryPhase } from "./query-phases.js";
 import { buildQuery, normalizeTimeout, type QueryRunRequest } from "./query-request.js";
 import { readQueryResult, type QueryResult } from "./query-result.js";
 import { ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
+import { QueryWatchHub } from "./query-watch-hub.js";
 import { ResourceClient, type ResourceClientOptions } from "./resource-client.js";
 
 /** Options of {@link QueryClient.wait}. */
@@ -78,12 +80,14 @@ export class QueryClient extends ResourceClient<Query> {
   private readonly clientOptions: ResourceClientOptions;
   private readonly queryLogger: Logger;
   private readonly a2aTasks: ResourceClient<A2ATask>;
+  private readonly hub: QueryWatchHub;
 
   constructor(descriptor: ResourceDescriptor<Query>, options: ResourceClientOptions) {
     super(descriptor, options);
     this.clientOptions = options;
     this.queryLogger = options.logger ?? options.transport.logger ?? silentLogger;
     this.a2aTasks = new ResourceClient(a2aTaskDescriptor, options);
+    this.hub = new QueryWatchHub(this, this.queryLogger);
   }
 
   /** The same client, defaulting to namespace `ns`. */
@@ -120,6 +124,7 @@ export class QueryClient extends ResourceClient<Query> {
       deadline: started.deadline,
       timeoutMs: started.timeoutMs,
       cancelOnStop: true,
+      initial: started.query,
     });
   }
 
@@ -191,7 +196,7 @@ export class QueryClient extends ResourceClient<Query> {
 
   private async follow(
     name: string,
-    options: { namespace?: string; signal?: AbortSignal; deadline?: number; timeoutMs?: number; cancelOnStop: boolean },
+    options: { namespace?: string; signal?: AbortSignal; deadline?: number; timeoutMs?: number; cancelOnStop: boolean; initial?: Query },
   ): Promise<QueryResult> {
     const { namespace } = options;
     const controller = new AbortController();
@@ -207,12 +212,13 @@ export class QueryClient extends ResourceClient<Query> {
     let last: Query | undefined;
     try {
       if (!stopped) {
-        last = await this.get(name, { namespace, signal: controller.signal });
+        // The object just created is a fine starting point: watching from its resourceVersion misses nothing.
+        last = options.initial ?? (await this.get(name, { namespace, signal: controller.signal }));
         const first = isQuerySettled(last) ? await this.settle(last, options.signal) : undefined;
         if (first) return first;
-        const events = this.watch({ namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: last.metadata?.resourceVersion, signal: controller.signal });
-        for await (const event of events) {
-          if (event.type === "BOOKMARK") continue;
+        const ns = last.metadata?.namespace ?? namespace ?? this.namespace ?? "default";
+        const refresh = () => this.getOrUndefined(name, { namespace: ns, signal: controller.signal });
+        for await (const event of this.hub.changes(ns, last, refresh, controller.signal)) {
           if (event.type === "DELETED") throw new QueryDeletedError(name, last);
           last = event.object;
           const result = isQuerySettled(last) ? await this.settle(last, options.signal) : undefined;
