@@ -53,6 +53,8 @@ export interface BrokerDiscoveryOptions {
 /** Per-namespace broker discovery with a TTL cache. */
 export class BrokerDiscovery {
   private readonly cache = new Map<string, { url: string | undefined; expires: number }>();
+  // Concurrent executions share one lookup per namespace instead of stampeding the API server at expiry.
+  private readonly inflight = new Map<string, Promise<string | undefined>>();
   private readonly options: BrokerDiscoveryOptions;
 
   constructor(options: BrokerDiscoveryOptions) {
@@ -60,9 +62,19 @@ export class BrokerDiscovery {
   }
 
   /** The broker base URL for `namespace`, or `undefined` when streaming is not configured (errors are logged). */
-  async baseUrl(namespace: string, signal: AbortSignal): Promise<string | undefined> {
+  async baseUrl(namespace: string): Promise<string | undefined> {
     const hit = this.cache.get(namespace);
     if (hit && hit.expires > Date.now()) return hit.url;
+    let pending = this.inflight.get(namespace);
+    if (!pending) {
+      // Not tied to the first caller's signal: its cancel must not fail the others' lookup.
+      pending = this.lookup(namespace, AbortSignal.timeout(10_000)).finally(() => this.inflight.delete(namespace));
+      this.inflight.set(namespace, pending);
+    }
+    return pending;
+  }
+
+  private async lookup(namespace: string, signal: AbortSignal): Promise<string | undefined> {
     let url: string | undefined;
     try {
       url = await this.discover(namespace, signal);

@@ -145,18 +145,20 @@ export class ClusterQueryResolver implements QueryResolver {
     if (ttl !== undefined) request.messageTtlSeconds = ttl;
     const timeoutMs = this.duration(qspec.timeout ?? DEFAULT_QUERY_TIMEOUT, "spec.timeout", ref.name, parseGoDuration);
 
-    const cancel = new AbortController();
-    if (qspec.cancel === true) cancel.abort();
-    const unsubscribe = cancel.signal.aborted
-      ? undefined
-      : this.cache.subscribe(this.ark.queries, ns, ref.name, (q) => {
-          if (q === undefined || spec(q).cancel === true) cancel.abort();
-        });
-    return { request, timeoutMs: timeoutMs || undefined, cancelSignal: cancel.signal, release: () => unsubscribe?.() };
+    const onCancel = (listener: () => void): (() => void) => {
+      if (qspec.cancel === true) {
+        listener();
+        return () => {};
+      }
+      return this.cache.subscribe(this.ark.queries, ns, ref.name, (q) => {
+        if (q === undefined || spec(q).cancel === true) listener();
+      });
+    };
+    return { request, timeoutMs: timeoutMs || undefined, onCancel };
   }
 
-  async brokerFor(ref: QueryRef, request: ExecutionEngineRequest, signal: AbortSignal): Promise<BrokerStream | undefined> {
-    const baseUrl = await this.broker.baseUrl(ref.namespace, signal);
+  async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
+    const baseUrl = await this.broker.baseUrl(ref.namespace);
     if (!baseUrl) return undefined;
     return new BrokerStream({
       baseUrl,

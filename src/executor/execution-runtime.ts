@@ -113,6 +113,7 @@ export class ExecutionRuntime {
       const resolver = "resolve" in pending ? pending : await this.interruptible(run, pending);
       resolved = await this.interruptible(run, resolver.resolve(ref, { userInput: textOfParts(message.parts), conversationId }, run.signal));
       run.linkAbort(resolved.cancelSignal, "query-canceled");
+      run.linkCallback(resolved.onCancel, "query-canceled");
       run.setDeadline(minDefined(resolved.timeoutMs, this.options.maxExecutionMs));
       const request = resolved.request;
       span?.setAttribute("ark.agent.name", request.agent.name);

@@ -26,6 +26,12 @@ export interface ResolvedQuery {
   timeoutMs?: number;
   /** Fires when the Query's `spec.cancel` becomes true. */
   cancelSignal?: AbortSignal;
+  /**
+   * The same as `cancelSignal` as a subscription (lighter on a hot path):
+   * calls `listener` once the Query is canceled and returns a function that
+   * unsubscribes. The app unsubscribes when the execution ends.
+   */
+  onCancel?: (listener: () => void) => () => void;
   /** Releases what the resolution holds (cancellation watch…); called once the execution ended. */
   release?: () => void;
 }

@@ -223,15 +223,18 @@ describe("resolution of a real Query", () => {
       const signal = new AbortController().signal;
       const a = await direct.resolve({ name: "cancel-a", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, signal);
       const b = await direct.resolve({ name: "cancel-b", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, signal);
-      await ark.queries.patch("cancel-b", { spec: { cancel: true } });
-      await new Promise<void>((resolve, reject) => {
-        if (b.cancelSignal?.aborted) return resolve();
+      let aCanceled = false;
+      const offA = a.onCancel?.(() => (aCanceled = true));
+      let offB: (() => void) | undefined;
+      const bCanceled = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("spec.cancel not seen within 5 s")), 5000);
-        b.cancelSignal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        offB = b.onCancel?.(() => (clearTimeout(timer), resolve()));
       });
-      assert.equal(a.cancelSignal?.aborted, false, "only the canceled query is aborted");
-      a.release?.();
-      b.release?.();
+      await ark.queries.patch("cancel-b", { spec: { cancel: true } });
+      await bCanceled;
+      assert.equal(aCanceled, false, "only the canceled query is aborted");
+      offA?.();
+      offB?.();
     } finally {
       await direct.close();
     }
@@ -246,7 +249,6 @@ describe("resolution of a real Query", () => {
       assert.deepEqual(resolved.request.mcpServers, expected.mcpServers);
       assert.equal(resolved.timeoutMs, 120_000);
       assert.equal(direct.cacheStats.hits, 0);
-      resolved.release?.();
     } finally {
       await direct.close();
     }
