@@ -222,7 +222,7 @@ class Dispatcher implements QueryDispatcher {
         return key.startsWith("task:") ? this.reconcileTask(key.slice(5)) : this.reconcileQuery(key);
       })
       .then(
-        () => this.failures.delete(key),
+        () => void this.failures.delete(key),
         (error: unknown) => this.retryLater(key, error),
       )
       .finally(() => {
