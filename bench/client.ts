@@ -8,11 +8,16 @@
  *   node --import tsx bench/client.ts
  *
  * Each cell alternates short ark-sdk and client-node segments so that load
- * from other processes falls on both alike. The informer's 10,000 Agents are
+ * from other processes falls on both alike. A last section isolates the
+ * clients' own cost: `get` from a loopback TLS server that answers at once
+ * (same certificate and credentials as the control plane). The informer's 10,000 Agents are
  * served by a loopback list/watch server replaying Agents as the real API
  * server returned them (creating 10,000 objects in etcd would take minutes).
  */
 import http from "node:http";
+import https from "node:https";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type net from "node:net";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -84,14 +89,17 @@ async function latencyRows(plane: Awaited<ReturnType<typeof startControlPlane>>)
     const common = { group: GROUP, version: VERSION, plural: "agents" };
 
     let unique = 0;
-    const ops: { name: string; ark: (i: number) => Promise<unknown>; raw: (i: number) => Promise<unknown> }[] = [
+    // Slow operations get longer segments so every cell has enough samples.
+    const ops: { name: string; segmentMs: number; ark: (i: number) => Promise<unknown>; raw: (i: number) => Promise<unknown> }[] = [
       {
         name: "get",
+        segmentMs: SEGMENT_MS * 0.66,
         ark: () => ark.agents.get("target"),
         raw: () => raw.getNamespacedCustomObject({ ...common, namespace: "bench", name: "target" }),
       },
       {
         name: "list (100 items)",
+        segmentMs: SEGMENT_MS * 1.66,
         ark: async () => {
           const items = await ark.agents.list({ namespace: "bench-list" });
           if (items.length !== 100) throw new Error(`listed ${items.length}`);
@@ -103,6 +111,7 @@ async function latencyRows(plane: Awaited<ReturnType<typeof startControlPlane>>)
       },
       {
         name: "create+delete",
+        segmentMs: SEGMENT_MS,
         ark: async () => {
           const name = `c-ark-${unique++}`;
           await ark.agents.create(agentBody(name));
@@ -116,6 +125,7 @@ async function latencyRows(plane: Awaited<ReturnType<typeof startControlPlane>>)
       },
       {
         name: "apply (SSA)",
+        segmentMs: SEGMENT_MS * 0.66,
         ark: (i) => ark.agents.apply(agentBody(`applied-ark-${i % 16}`, `prompt ${i}`), { fieldManager: "bench", force: true }),
         raw: (i) => raw.patchNamespacedCustomObject(
           { ...common, namespace: "bench", name: `applied-raw-${i % 16}`, body: agentBody(`applied-raw-${i % 16}`, `prompt ${i}`), fieldManager: "bench", force: true },
@@ -134,8 +144,8 @@ async function latencyRows(plane: Awaited<ReturnType<typeof startControlPlane>>)
         await segment({ latencies: [], elapsedMs: 0 }, concurrency, 150, op.ark);
         await segment({ latencies: [], elapsedMs: 0 }, concurrency, 150, op.raw);
         for (let round = 0; round < 2; round++) {
-          await segment(a, concurrency, SEGMENT_MS, op.ark);
-          await segment(b, concurrency, SEGMENT_MS, op.raw);
+          await segment(a, concurrency, op.segmentMs, op.ark);
+          await segment(b, concurrency, op.segmentMs, op.raw);
         }
         const sa = stats(a);
         const sb = stats(b);
@@ -146,7 +156,7 @@ async function latencyRows(plane: Awaited<ReturnType<typeof startControlPlane>>)
         ].join(" "));
       }
     }
-    console.log("\n(latencies in ms; each cell ran 2 × 2 alternating segments of", SEGMENT_MS, "ms after a warm-up)");
+    console.log(`\n(latencies in ms; each cell: a warm-up, then 2 × 2 alternating segments of ${ops.map((o) => `${Math.round(o.segmentMs)}`).join("/")} ms per client)`);
   } finally {
     await ark.close();
   }
@@ -229,12 +239,54 @@ async function informerMemory(plane: Awaited<ReturnType<typeof startControlPlane
   }
 }
 
+/** `get` against a TLS stub that answers instantly: what each client itself costs per call. */
+async function clientCost(plane: Awaited<ReturnType<typeof startControlPlane>>): Promise<void> {
+  const body = JSON.stringify(agentBody("target"));
+  const certDir = join(plane.dir, "certs");
+  const stub = https.createServer({ cert: readFileSync(join(certDir, "apiserver.crt")), key: readFileSync(join(certDir, "apiserver.key")) }, (req, res) => {
+    req.resume();
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(plane.kubeConfig.exportConfig());
+  kubeConfig.clusters = kubeConfig.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${(stub.address() as net.AddressInfo).port}` }));
+  const ark = new ArkClient({ kubeConfig, namespace: "bench", logger: silentLogger });
+  const raw = kubeConfig.makeApiClient(CustomObjectsApi);
+  try {
+    console.log("\nclient-side cost: get from an instant loopback TLS server (ops/s)\n");
+    for (const concurrency of [1, 16]) {
+      const a: Cell = { latencies: [], elapsedMs: 0 };
+      const b: Cell = { latencies: [], elapsedMs: 0 };
+      const arkGet = () => ark.agents.get("target");
+      const rawGet = () => raw.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: "agents", namespace: "bench", name: "target" });
+      await segment({ latencies: [], elapsedMs: 0 }, concurrency, 150, arkGet);
+      await segment({ latencies: [], elapsedMs: 0 }, concurrency, 150, rawGet);
+      for (let round = 0; round < 2; round++) {
+        await segment(a, concurrency, SEGMENT_MS / 2, arkGet);
+        await segment(b, concurrency, SEGMENT_MS / 2, rawGet);
+      }
+      const sa = stats(a);
+      const sb = stats(b);
+      console.log(`get conc ${String(concurrency).padStart(2)}: ark-sdk ${fmt(sa.opsPerSec, 0)} ops/s (p50 ${fmt(sa.p50, 2)} ms), client-node ${fmt(sb.opsPerSec, 0)} ops/s (p50 ${fmt(sb.p50, 2)} ms): ${fmt(sa.opsPerSec / sb.opsPerSec, 1)}×`);
+    }
+  } finally {
+    await ark.close();
+    await new Promise<void>((resolve) => {
+      stub.closeAllConnections();
+      stub.close(() => resolve());
+    });
+  }
+}
+
 const started = Date.now();
 const plane = await startControlPlane();
 console.log(`control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 try {
   await latencyRows(plane);
   await informerMemory(plane);
+  await clientCost(plane);
 } finally {
   await plane.stop();
 }
