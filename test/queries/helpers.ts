@@ -17,8 +17,9 @@ export interface Execution {
 
 /**
  * An engine whose behaviour follows the input: `fail:<message>` throws; `wait` blocks until ctx.signal aborts;
- * `stream:<a>|<b>` streams the pieces and a tool call; `quiet:<text>` answers without streaming; anything else is
- * answered upper-cased with usage 3/5/8 and the agent's prompt appended.
+ * `stream:<a>|<b>` streams the pieces and a tool call; `quiet:<text>` answers without streaming; `provision:<text>`
+ * sets the Query's phase to provisioning first; anything else is answered upper-cased with usage 3/5/8 and the
+ * agent's prompt appended.
  */
 export class ScriptedEngine extends BaseExecutor {
   readonly executions: Execution[] = [];
@@ -55,6 +56,11 @@ export class ScriptedEngine extends BaseExecutor {
       return [{ role: "assistant", content: pieces.join("") }];
     }
     if (input.startsWith("quiet:")) return [{ role: "assistant", content: input.slice(6) }];
+    if (input.startsWith("provision:")) {
+      await ctx.updateQueryPhase("provisioning", "ExecutorProvisioning", "starting a sandbox");
+      await new Promise((r) => setTimeout(r, 200));
+      return [{ role: "assistant", content: input.slice(10) }];
+    }
     ctx.reportUsage({ promptTokens: 3, completionTokens: 5, totalTokens: 8 });
     return [{ role: "assistant", content: `${input.toUpperCase()} [${request.agent.prompt}]` }];
   }

@@ -63,6 +63,23 @@ describe("ark.queries.run", () => {
     assert.equal(execution.ctx.queryRef?.namespace, stack.namespace);
   });
 
+  it("an engine's provisioning phase is waited through", async () => {
+    const phases: string[] = [];
+    const watching = new AbortController();
+    const seen = (async () => {
+      for await (const event of stack.ark.queries.watch({ signal: watching.signal })) {
+        if (event.type !== "BOOKMARK" && event.object.spec.input === "provision:ready") phases.push(event.object.status?.phase ?? "");
+      }
+    })();
+    const result = await stack.ark.queries.run({ input: "provision:ready", target: agent });
+    assert.equal(result.content, "ready");
+    await eventually(() => phases.at(-1) === "done", "the done event");
+    watching.abort();
+    await seen;
+    assert.ok(phases.includes("provisioning"), phases.join(","));
+    assert.equal(result.query.status?.conditions?.find((c) => c.type === "Completed")?.reason, "QuerySucceeded");
+  });
+
   it("engine error: QueryFailedError carrying ARK's error response with the engine's message", async () => {
     const error = await stack.ark.queries.run({ input: "fail:the model is on fire", target: agent }).catch((e: unknown) => e);
     assert.ok(error instanceof QueryFailedError, String(error));
