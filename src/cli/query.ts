@@ -151,18 +151,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const query = await ark.queries.start(request, { signal: stop.signal });
     name = query.metadata.name ?? "";
     const spinner = progress(io, `${name} running`);
-    let streamed = false;
+    let streamed: string | undefined; // the last piece of text streamed, if any
     let result: QueryResult;
     try {
       const brokerUrl = values.wait ? null : (values["broker-url"] ?? process.env.ARK_SDK_BROKER_URL);
-      result = await follow(ark, name, brokerUrl, stop.signal, io, output, spinner, () => (streamed = true));
+      result = await follow(ark, name, brokerUrl, stop.signal, io, output, spinner, (text) => (streamed = text));
     } finally {
       spinner.stop();
     }
     if (output === "json") io.out(toJson(result));
     else {
-      if (!streamed) io.out(result.content);
-      if (!result.content.endsWith("\n") || !streamed) io.out("\n");
+      const printed = streamed ?? result.content;
+      if (streamed === undefined) io.out(result.content);
+      if (!printed.endsWith("\n")) io.out("\n");
       io.err(summary(result));
     }
     if (result.phase !== "input-required") return 0;
@@ -181,7 +182,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
 /** Streams (or waits for) the query; text deltas go to stdout as they come. */
 async function follow(
-  ark: ArkClient, name: string, brokerUrl: string | null | undefined, signal: AbortSignal, io: CliIo, output: string, spinner: { stop(): void }, onText: () => void,
+  ark: ArkClient, name: string, brokerUrl: string | null | undefined, signal: AbortSignal, io: CliIo, output: string, spinner: { stop(): void }, onText: (text: string) => void,
 ): Promise<QueryResult> {
   const seenTools = new Set<number>();
   for await (const event of ark.queries.stream(name, { brokerUrl, signal })) {
@@ -189,7 +190,7 @@ async function follow(
     if (output === "json") continue;
     spinner.stop();
     if (event.type === "text") {
-      onText();
+      onText(event.text);
       io.out(event.text);
     } else if (event.type === "tool-call" && !seenTools.has(event.index)) {
       seenTools.add(event.index);
