@@ -5,3 +5,10 @@
 
 export * from "./client/index.js";
 export * from "./generated/index.js";
+// What code generated with `ark-sdk generate --import-from ark-sdk` needs at run time.
+export {
+  createValidator, filterProblems, formatProblems, hasIdentity, createKindRegistry,
+  type ValidationProblem, type ObjectValidator, type ValidateOptions, type ValidatorSpec,
+  type JsonSchemaProps, type PackedSchema, type KindRegistry, type KindRegistryEntry,
+  type CustomResourceDefinition, type CustomResourceDefinitionVersion, type CustomResourceDefinitionNames,
+} from "./schema/index.js";

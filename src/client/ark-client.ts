@@ -82,9 +82,9 @@ function createShared(options: ArkClientOptions): { shared: SharedClientState; n
 }
 
 /** Loads the configuration the way `fromEnv` documents and returns the client's options. */
-function optionsFromEnv(options: FromEnvOptions): ArkClientOptions {
+async function optionsFromEnv(options: FromEnvOptions): Promise<ArkClientOptions> {
   const logger = options.logger ?? consoleLogger(undefined, "ark-sdk:client");
-  const loaded = loadConfig({ ...options, logger });
+  const loaded = await loadConfig({ ...options, logger });
   return { ...options, kubeConfig: loaded.kubeConfig, namespace: loaded.namespace, logger };
 }
 
@@ -117,7 +117,7 @@ abstract class ArkClientBase {
    * Works on each client class: `ArkClient.fromEnv()`, `ArkClientV1alpha1.fromEnv()`, ….
    */
   static async fromEnv<C extends ArkClientBase>(this: new (init: ArkClientOptions) => C, options: FromEnvOptions = {}): Promise<C> {
-    return new this(optionsFromEnv(options));
+    return new this(await optionsFromEnv(options));
   }
 
   /** The options every resource client of this ARK client is built with. */

@@ -16,7 +16,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { ConfigError } from "./errors.js";
 import type { Logger } from "./logger.js";
 
@@ -57,8 +57,13 @@ function readNamespaceFile(dir: string): string | undefined {
   }
 }
 
-/** Loads the configuration as described in this module's documentation. */
-export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+/**
+ * Loads the configuration as described in this module's documentation.
+ * client-node is imported here, on first use, not when ark-sdk is imported:
+ * it costs about a second of start-up that most processes never need.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const env = options.env ?? process.env;
   const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
   const kubeConfig = new KubeConfig();

@@ -5,7 +5,7 @@
  * per request; sharing is where most of our speed comes from.
  */
 
-import { Agent, ProxyAgent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import type { CredentialSnapshot } from "./credentials.js";
 import { ConfigError } from "./errors.js";
 
@@ -37,11 +37,12 @@ export function sharedPoolCount(): number {
 }
 
 /** Takes a reference on the dispatcher for `snapshot`'s pool key, creating it on first use. */
-export function leasePool(snapshot: CredentialSnapshot, options: PoolOptions = {}): PoolLease {
+export async function leasePool(snapshot: CredentialSnapshot, options: PoolOptions = {}): Promise<PoolLease> {
+  const undici = await loadUndici();
   const key = `${snapshot.poolKey}:${options.keepAliveTimeoutMs ?? ""}:${options.connections ?? ""}`;
   let entry = shared.get(key);
   if (!entry) {
-    entry = { dispatcher: createDispatcher(snapshot, options), refs: 0 };
+    entry = { dispatcher: createDispatcher(undici, snapshot, options), refs: 0 };
     shared.set(key, entry);
   }
   entry.refs += 1;
@@ -63,7 +64,16 @@ export function leasePool(snapshot: CredentialSnapshot, options: PoolOptions = {
   };
 }
 
-function createDispatcher(snapshot: CredentialSnapshot, options: PoolOptions): Dispatcher {
+type Undici = typeof import("undici");
+let undiciModule: Promise<Undici> | undefined;
+
+/** undici is loaded with the first request, not with ark-sdk: it is a third of the package's import time. */
+function loadUndici(): Promise<Undici> {
+  undiciModule ??= import("undici");
+  return undiciModule;
+}
+
+function createDispatcher({ Agent, ProxyAgent }: Undici, snapshot: CredentialSnapshot, options: PoolOptions): Dispatcher {
   const keepAlive = options.keepAliveTimeoutMs ?? 60_000;
   const common = {
     keepAliveTimeout: keepAlive,

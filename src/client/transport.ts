@@ -238,10 +238,17 @@ export class Transport {
     const snapshot = await this.credentials.current();
     let lease = this.lease;
     if (!lease || !lease.key.startsWith(`${snapshot.poolKey}:`)) {
-      const previous = lease;
-      lease = leasePool(snapshot, this.poolOptions);
-      this.lease = lease;
-      if (previous) void previous.release();
+      const fresh = await leasePool(snapshot, this.poolOptions);
+      // A concurrent call may have leased the same pool while this one awaited.
+      if (this.lease && this.lease.key === fresh.key) {
+        void fresh.release();
+        lease = this.lease;
+      } else {
+        const previous = this.lease;
+        lease = fresh;
+        this.lease = fresh;
+        if (previous) void previous.release();
+      }
     }
     const url = new URL(snapshot.server);
     return { snapshot, dispatcher: lease.dispatcher, origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") };
