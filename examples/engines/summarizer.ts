@@ -6,7 +6,10 @@
 // No model server needed, so it is deterministic and fast.
 //
 // Run it on its own: PORT=8000 node --import tsx examples/engines/summarizer.ts
-import { BaseExecutor, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+// (it reads the cluster of KUBECONFIG; next to `ark-sdk dev`, export the ARK_SDK_BROKER_URL it prints and the
+// engine streams to dev's local broker, whose Service it then finds on loopback).
+import { BaseExecutor, ClusterQueryResolver, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { loopbackServiceUrl } from "ark-sdk/testing";
 
 const STOP_WORDS = new Set(
   "a an and are as at be by for from has have in is it its of on or that the their them they this to was were will with you your we our can each one while now too when than then into".split(" "),
@@ -72,7 +75,14 @@ export class SummarizerEngine extends BaseExecutor {
 
 // Started directly (not imported): serve the engine until Ctrl-C.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const app = new ExecutorApp(new SummarizerEngine(), "summarizer", { description: "Extractive summarizer (ark-sdk example)" });
-  const url = await app.listen({ port: Number(process.env.PORT ?? 8000) });
+  const resolver = process.env.ARK_SDK_BROKER_URL ? await ClusterQueryResolver.fromEnv({ serviceUrl: loopbackServiceUrl }) : undefined;
+  const app = new ExecutorApp(new SummarizerEngine(), "summarizer", { description: "Extractive summarizer (ark-sdk example)", resolver });
+  const url = await app.listen({ port: Number(process.env.PORT ?? 8000), handleSignals: false });
   console.log(`summarizer engine listening on ${url}`);
+  const stop = async () => {
+    await app.close(); // drains running executions
+    await resolver?.close(); // a resolver we created is ours to close
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
 }

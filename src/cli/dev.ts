@@ -52,8 +52,8 @@ function usage(env: { kubeconfig: string; broker: string; namespace: string }): 
   export ARK_SDK_BROKER_URL=${env.broker}
 
   1. Serve your engine, e.g.  PORT=8000 node --import tsx examples/engines/summarizer.ts
-     (to stream to the local broker, give ExecutorApp a resolver mapping Services to loopback:
-      resolver: await ClusterQueryResolver.fromEnv({ serviceUrl: loopbackServiceUrl }))
+     (engines reach the local broker through a resolver mapping Services to loopback:
+      new ExecutorApp(engine, name, { resolver: await ClusterQueryResolver.fromEnv({ serviceUrl: loopbackServiceUrl }) }))
   2. Register it and an agent on it, with the typed client or kubectl:
        await ark.executionEngines.create({ metadata: { name: "my-engine" }, spec: { address: { value: "http://127.0.0.1:8000" } } });
        await ark.agents.create({ metadata: { name: "my-agent" }, spec: { prompt: "...", executionEngine: { name: "my-engine" } } });

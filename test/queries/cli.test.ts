@@ -131,6 +131,35 @@ describe("ark-sdk dev + ark-sdk query", () => {
     assert.match(stderr, /timed out; spec.cancel was set/);
   });
 
+  it("the example engine served on its own, as dev's instructions say, streams through the local broker", async () => {
+    const engine = spawn(process.execPath, ["--import", "tsx", "examples/engines/summarizer.ts"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PORT: "0", KUBECONFIG: env.kubeconfig, ARK_SDK_BROKER_URL: env.broker },
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        engine.stdout?.on("data", (c: Buffer) => {
+          out += c.toString();
+          const match = /listening on (\S+)/.exec(out);
+          if (match) resolve(match[1] as string);
+        });
+        engine.on("exit", (code) => reject(new Error(`summarizer exited (${code})`)));
+      });
+      await ark.executionEngines.create({ metadata: { name: "summarizer" }, spec: { address: { value: url } } });
+      await ark.agents.create({ metadata: { name: "notes" }, spec: { prompt: "p", parameters: [{ name: "bullets", value: "1" }], executionEngine: { name: "summarizer" } } });
+      process.env.ARK_SDK_BROKER_URL = env.broker;
+      const { code, stdout, stderr } = await query("notes", "Engines stream. Engines stream tool calls too.").finally(() => delete process.env.ARK_SDK_BROKER_URL);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^Summary for a general audience \(1 of 2 sentences\):\n• Engines stream tool calls too\.\n/);
+      assert.match(stderr, /^\[tool call\] rank_sentences$/m, "tool calls only arrive through the broker");
+    } finally {
+      const exited = new Promise((resolve) => engine.on("exit", resolve));
+      engine.kill("SIGTERM");
+      assert.equal(await exited, 0, "the engine stops cleanly on SIGTERM");
+    }
+  });
+
   it("Ctrl-C stops the dispatcher, broker and control plane cleanly", async () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGINT");
