@@ -82,7 +82,8 @@ describe("examples/executor-shout.ts", () => {
     }
     const [code] = (await once(example.child, "exit")) as [number | null];
     assert.equal(code, 0, example.output());
-    assert.ok(Date.now() - started < 3000, "exits promptly after the grace period");
+    // The -32012 answer above proves the execution was aborted rather than finished; this bound only catches a hang.
+    assert.ok(Date.now() - started < 15_000, "exits after the grace period instead of hanging");
     assert.match(example.output(), /grace period over; aborting 1 execution/);
   });
 });
