@@ -8,6 +8,7 @@
  */
 
 import type { Query } from "../generated/index.js";
+import { AsyncQueue } from "./async-queue.js";
 import type { Logger } from "./logger.js";
 import type { ResourceClient } from "./resource-client.js";
 import type { WatchEvent } from "./watch.js";
@@ -25,38 +26,7 @@ function revision(query: Query | undefined): bigint | undefined {
   }
 }
 
-/** A waiter's queue of changes, read as an async iterable. */
-class Mailbox implements AsyncIterable<QueryChange> {
-  private readonly items: QueryChange[] = [];
-  private failure: unknown;
-  private ended = false;
-  private wake: (() => void) | undefined;
-
-  push(change: QueryChange): void {
-    this.items.push(change);
-    this.wake?.();
-  }
-
-  fail(error: unknown): void {
-    this.failure ??= error;
-    this.wake?.();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<QueryChange> {
-    for (;;) {
-      const item = this.items.shift();
-      if (item) yield item;
-      else if (this.failure !== undefined) throw this.failure;
-      else if (this.ended) return;
-      else await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
-}
+type Mailbox = AsyncQueue<QueryChange>;
 
 /** The shared watch of one namespace. */
 class NamespaceWatch {
@@ -118,11 +88,11 @@ export class QueryWatchHub {
       watch = created;
       this.watches.set(namespace, watch);
     }
-    const box = new Mailbox();
+    const box: Mailbox = new AsyncQueue<QueryChange>();
     const boxes = watch.waiters.get(name) ?? new Set<Mailbox>();
     boxes.add(box);
     watch.waiters.set(name, boxes);
-    const onAbort = () => box.end();
+    const onAbort = () => box.close();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       const known = revision(current);
@@ -134,7 +104,7 @@ export class QueryWatchHub {
         if (!fresh) box.push({ type: "DELETED", object: current });
         else if ((revision(fresh) ?? 0n) > known) box.push({ type: "MODIFIED", object: fresh });
       }
-      if (signal.aborted) box.end();
+      if (signal.aborted) box.close();
       yield* box;
     } finally {
       signal.removeEventListener("abort", onAbort);

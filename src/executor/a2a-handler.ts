@@ -7,6 +7,7 @@
  * run as tasks that end `completed`, `failed` or `canceled`.
  */
 
+import { AsyncQueue } from "../client/async-queue.js";
 import { randomUUID } from "node:crypto";
 import type { Claims } from "../auth/request-guard.js";
 import type { Logger } from "../client/logger.js";
@@ -106,7 +107,7 @@ function messageStream(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AHandl
   const params = readSendParams(rpc.params);
   const ref = extractQueryRef(params.message.metadata);
   refuseWhileDraining(rpc, deps);
-  const queue = new EventQueue();
+  const queue = new AsyncQueue<string>();
   const task = startTask(params.message, ref, conversationIdFor(params.message, ref), call, deps, {
     linkClient: true,
     onEvent: (event, final) => {
@@ -196,33 +197,3 @@ function startTask(
   return task;
 }
 
-/** A push-to-pull queue of SSE lines. */
-class EventQueue implements AsyncIterable<string> {
-  private readonly items: string[] = [];
-  private closed = false;
-  private wake: (() => void) | undefined;
-
-  push(item: string): void {
-    if (this.closed) return;
-    this.items.push(item);
-    this.wake?.();
-  }
-
-  close(): void {
-    this.closed = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<string> {
-    for (;;) {
-      const item = this.items.shift();
-      if (item !== undefined) {
-        yield item;
-        continue;
-      }
-      if (this.closed) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-  }
-}
