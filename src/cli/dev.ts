@@ -50,10 +50,11 @@ function usage(env: { kubeconfig: string; broker: string; namespace: string }): 
   return `Use it (in another terminal):
   export KUBECONFIG=${env.kubeconfig}
   export ARK_SDK_BROKER_URL=${env.broker}
+  export ARK_SDK_SERVICE_URLS=loopback
 
   1. Serve your engine, e.g.  PORT=8000 node --import tsx examples/engines/summarizer.ts
-     (engines reach the local broker through a resolver mapping Services to loopback:
-      new ExecutorApp(engine, name, { resolver: await ClusterQueryResolver.fromEnv({ serviceUrl: loopbackServiceUrl }) }))
+     (with ARK_SDK_SERVICE_URLS=loopback, ExecutorApp's default resolver reaches the local broker
+      and other published Services on 127.0.0.1 instead of cluster DNS)
   2. Register it and an agent on it, with the typed client or kubectl:
        await ark.executionEngines.create({ metadata: { name: "my-engine" }, spec: { address: { value: "http://127.0.0.1:8000" } } });
        await ark.agents.create({ metadata: { name: "my-agent" }, spec: { prompt: "...", executionEngine: { name: "my-engine" } } });

@@ -23,7 +23,7 @@ import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolve
 import { QueryStatusWriter } from "./query-status.js";
 import { authorizeOverride } from "./team-membership.js";
 import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, Parameter } from "./types.js";
-import { clusterError, clusterServiceUrl, isValueSource, ValueSourceResolver, type ServiceUrlResolver } from "./value-source.js";
+import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "./value-source.js";
 
 /** Options of {@link ClusterQueryResolver}. */
 export interface ClusterQueryResolverOptions {
@@ -100,8 +100,9 @@ export class ClusterQueryResolver implements QueryResolver {
 
   /** A resolver using the ambient configuration (in-cluster service account, else kubeconfig). */
   static async fromEnv(options: ClusterQueryResolverOptions & { client?: FromEnvOptions } = {}): Promise<ClusterQueryResolver> {
+    const serviceUrl = options.serviceUrl ?? serviceUrlFromEnv();
     const ark = await ArkClient.fromEnv({ logger: options.logger, ...options.client });
-    return new ClusterQueryResolver(ark, options, true);
+    return new ClusterQueryResolver(ark, { ...options, serviceUrl }, true);
   }
 
   /** Cache counters (informer hits vs API reads). */

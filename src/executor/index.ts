@@ -34,7 +34,7 @@ export type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolve
 export { ClusterQueryResolver, DEFAULT_QUERY_TIMEOUT, type ClusterQueryResolverOptions } from "./cluster-resolver.js";
 export { StaticQueryResolver, type StaticQuery } from "./static-resolver.js";
 export type { CacheMode, CacheStats } from "./object-cache.js";
-export { clusterServiceUrl, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
+export { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
 export { teamReachesAgent, type TeamReader, type TeamShape } from "./team-membership.js";
 
 // The ARK query extension and the controller's side of the wire

@@ -33,6 +33,27 @@ export function clusterServiceUrl(address: ServiceAddress): string {
   return `${scheme}://${address.name}.${address.namespace}.svc.cluster.local${port}${address.path ?? ""}`;
 }
 
+/**
+ * Maps a Service address to loopback (`http://127.0.0.1:<port><path>`): the
+ * Services ark-sdk's local tools (`ark-sdk dev`, the local broker) publish have
+ * the local server's port as their port, so this finds them without cluster DNS.
+ */
+export function loopbackServiceUrl(address: ServiceAddress): string {
+  return `http://127.0.0.1:${address.port ?? 80}${address.path ?? ""}`;
+}
+
+/**
+ * The Service mapping named by `ARK_SDK_SERVICE_URLS`: `loopback` for engines
+ * run outside a cluster against `ark-sdk dev`, else (`cluster`, unset) in-cluster DNS.
+ * @throws Error naming the variable when its value is neither.
+ */
+export function serviceUrlFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceUrlResolver {
+  const mode = env.ARK_SDK_SERVICE_URLS?.trim().toLowerCase();
+  if (mode === undefined || mode === "" || mode === "cluster") return clusterServiceUrl;
+  if (mode === "loopback") return loopbackServiceUrl;
+  throw new Error(`ARK_SDK_SERVICE_URLS must be "cluster" or "loopback", got "${env.ARK_SDK_SERVICE_URLS}"`);
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

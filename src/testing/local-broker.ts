@@ -15,7 +15,9 @@ import { silentLogger, type Logger } from "../client/logger.js";
 import { STREAMING_CONFIG_NAME } from "../executor/broker-discovery.js";
 import { GoDurationError } from "../executor/errors.js";
 import { parseGoDuration } from "../executor/go-duration.js";
-import type { ServiceAddress } from "../executor/value-source.js";
+import { loopbackServiceUrl } from "../executor/value-source.js";
+
+export { loopbackServiceUrl };
 
 /** Options of {@link startLocalBroker}. */
 export interface LocalBrokerOptions {
@@ -59,15 +61,6 @@ export interface LocalBroker {
   publish(ark: ArkClient, namespace: string): Promise<void>;
   /** Ends open streams and stops the server. */
   close(): Promise<void>;
-}
-
-/**
- * Maps a Service address to loopback (`http://127.0.0.1:<port><path>`): the
- * Services ark-sdk's local tools publish have the local server's port as
- * their port, so this finds them without cluster DNS.
- */
-export function loopbackServiceUrl(address: ServiceAddress): string {
-  return `http://127.0.0.1:${address.port ?? 80}${address.path ?? ""}`;
 }
 
 interface StreamState {
