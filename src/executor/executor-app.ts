@@ -36,7 +36,9 @@ export interface ExecutorAppOptions {
   /**
    * Turns QueryRefs into requests. Default: a `ClusterQueryResolver` for the
    * ambient Kubernetes configuration (in-cluster service account or
-   * kubeconfig), created on first use and closed by `close()`.
+   * kubeconfig), created on first use and closed by `close()`. A resolver you
+   * pass in stays yours: close it after `close()` (its informers' watches keep
+   * the process alive until then).
    */
   resolver?: QueryResolver;
   /** Checks each request before routing (e.g. `bearerAuth(validator)`); its `{ ok: false }` response is sent as is. */
