@@ -11,7 +11,7 @@ import { AsyncQueue } from "../client/async-queue.js";
 import { randomUUID } from "node:crypto";
 import type { Claims } from "../auth/request-guard.js";
 import type { Logger } from "../client/logger.js";
-import type { A2AArtifact, A2AMessage, A2AStreamEvent, A2ATask } from "./a2a.js";
+import { TERMINAL_TASK_STATES, type A2AArtifact, type A2AMessage, type A2AStreamEvent, type A2ATask } from "./a2a.js";
 import { readSendParams, readTaskParams } from "./a2a-params.js";
 import { ExecutionAbortedError, errorMessage } from "./errors.js";
 import { conversationIdFor, type ExecutionRuntime } from "./execution-runtime.js";
@@ -131,7 +131,7 @@ function cancelTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
   const record = deps.tasks.get(id);
   if (!record) throw new JsonRpcError(JsonRpcErrorCode.TaskNotFound, `Task not found: ${id}`, { id: rpc.id });
   const state = record.task.status.state;
-  if (state === "completed" || state === "failed" || state === "canceled" || state === "rejected") {
+  if (TERMINAL_TASK_STATES.has(state)) {
     throw new JsonRpcError(JsonRpcErrorCode.TaskNotCancelable, `Task ${id} is already ${state} and cannot be canceled`, { id: rpc.id });
   }
   record.cancel();
