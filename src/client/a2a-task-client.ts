@@ -9,9 +9,8 @@
 
 import type { A2ATask } from "../generated/index.js";
 import { ArkSdkError } from "./errors.js";
-import type { ResourceDescriptor } from "./descriptor.js";
 import type { CallOptions } from "./options.js";
-import { ResourceClient, type ResourceClientOptions } from "./resource-client.js";
+import { ResourceClient } from "./resource-client.js";
 import { retryOnConflict } from "./retry-on-conflict.js";
 
 /** An approval decision. */
@@ -46,16 +45,9 @@ export function approvalDecisionOf(task: A2ATask): string | undefined {
 
 /** The A2ATask client: CRUD, watch and informers of `A2ATask`, plus approve / reject. */
 export class A2ATaskClient extends ResourceClient<A2ATask> {
-  private readonly clientOptions: ResourceClientOptions;
-
-  constructor(descriptor: ResourceDescriptor<A2ATask>, options: ResourceClientOptions) {
-    super(descriptor, options);
-    this.clientOptions = options;
-  }
-
   /** The same client, defaulting to namespace `ns`. */
   override inNamespace(ns: string): A2ATaskClient {
-    return new A2ATaskClient(this.descriptor, { ...this.clientOptions, namespace: ns });
+    return new A2ATaskClient(this.descriptor, { ...this.options, namespace: ns });
   }
 
   /**

@@ -13,7 +13,6 @@ import { approvalDecisionOf } from "./a2a-task-client.js";
 import { configMapDescriptor, secretDescriptor, serviceDescriptor } from "./core-kinds.js";
 import type { ResourceDescriptor } from "./descriptor.js";
 import { isNotFound } from "./errors.js";
-import { silentLogger, type Logger } from "./logger.js";
 import type { CallOptions, WriteOptions } from "./options.js";
 import { discoverBrokerUrl, type BrokerLookupClients } from "./query-broker.js";
 import { QueryCanceledError, QueryDeletedError, QueryFailedError, QueryTimeoutError } from "./query-errors.js";
@@ -77,22 +76,18 @@ const TIMER_MAX = 2_147_483_647;
 
 /** The Query client: CRUD, watch and informers of `Query`, plus run / wait / stream / cancel. */
 export class QueryClient extends ResourceClient<Query> {
-  private readonly clientOptions: ResourceClientOptions;
-  private readonly queryLogger: Logger;
   private readonly a2aTasks: ResourceClient<A2ATask>;
   private readonly hub: QueryWatchHub;
 
   constructor(descriptor: ResourceDescriptor<Query>, options: ResourceClientOptions) {
     super(descriptor, options);
-    this.clientOptions = options;
-    this.queryLogger = options.logger ?? options.transport.logger ?? silentLogger;
     this.a2aTasks = new ResourceClient(a2aTaskDescriptor, options);
-    this.hub = new QueryWatchHub(this, this.queryLogger);
+    this.hub = new QueryWatchHub(this, this.logger);
   }
 
   /** The same client, defaulting to namespace `ns`. */
   override inNamespace(ns: string): QueryClient {
-    return new QueryClient(this.descriptor, { ...this.clientOptions, namespace: ns });
+    return new QueryClient(this.descriptor, { ...this.options, namespace: ns });
   }
 
   /**
@@ -253,7 +248,7 @@ export class QueryClient extends ResourceClient<Query> {
     if (query.spec?.cancel === true) return undefined; // about to be canceled, not waiting for a human
     const taskId = query.status?.response?.a2a?.taskId;
     const task = taskId ? await this.a2aTasks.getOrUndefined(`a2a-task-${taskId}`, { namespace: query.metadata?.namespace, signal }) : undefined;
-    if (!task) this.queryLogger.warn(`Query "${name}" awaits input but its A2ATask ${taskId ? `a2a-task-${taskId}` : "(no task id)"} was not found`);
+    if (!task) this.logger.warn(`Query "${name}" awaits input but its A2ATask ${taskId ? `a2a-task-${taskId}` : "(no task id)"} was not found`);
     else if (approvalDecisionOf(task) !== undefined || task.status?.phase !== "input-required") return undefined;
     return readQueryResult(query, task);
   }
@@ -263,25 +258,25 @@ export class QueryClient extends ResourceClient<Query> {
       await this.cancel(name, { namespace, timeout: 10_000 });
     } catch (error) {
       if (isNotFound(error)) return;
-      this.queryLogger.warn(`could not set spec.cancel on Query "${name}": ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`could not set spec.cancel on Query "${name}": ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
   private async brokerBaseUrl(namespace: string, options: QueryStreamOptions, signal: AbortSignal): Promise<string | undefined> {
     if (options.brokerUrl === null) return undefined;
     if (options.brokerUrl !== undefined) return options.brokerUrl;
-    const core = { ...this.clientOptions, validate: false as const };
+    const core = { ...this.options, validate: false as const };
     const clients: BrokerLookupClients = {
       configMaps: new ResourceClient(configMapDescriptor, core),
       services: new ResourceClient(serviceDescriptor, core),
       secrets: new ResourceClient(secretDescriptor, core),
-      logger: this.queryLogger,
+      logger: this.logger,
     };
     try {
       return await discoverBrokerUrl(clients, namespace, options.serviceUrl, signal);
     } catch (error) {
       if (signal.aborted) return undefined;
-      this.queryLogger.warn(`no live output: broker discovery in ${namespace} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`no live output: broker discovery in ${namespace} failed: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
   }
@@ -311,7 +306,7 @@ export class QueryClient extends ResourceClient<Query> {
         pending = chunks.next();
       }
     } catch (error) {
-      if (!signal.aborted) this.queryLogger.warn(`no live output for Query "${name}": ${error instanceof Error ? error.message : String(error)}`);
+      if (!signal.aborted) this.logger.warn(`no live output for Query "${name}": ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);

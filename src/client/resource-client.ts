@@ -64,8 +64,9 @@ export class ResourceClient<T extends KubernetesObject> {
   readonly descriptor: ResourceDescriptor<T>;
   /** The namespace single-object calls use when none is given; `undefined` on an all-namespaces view or a cluster-scoped kind. */
   readonly namespace: string | undefined;
-  private readonly options: ResourceClientOptions;
-  private readonly logger: Logger;
+  /** What this client was built with; subclasses derive their views and helper clients from it. */
+  protected readonly options: ResourceClientOptions;
+  protected readonly logger: Logger;
   private readonly fieldManager: string;
 
   constructor(descriptor: ResourceDescriptor<T>, options: ResourceClientOptions, scope?: { allNamespaces: true }) {
