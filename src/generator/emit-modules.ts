@@ -6,7 +6,7 @@
 import { docComment, referencedShapes, renderRoot, renderShape } from "./emit-types.js";
 import { canonicalJson } from "./hash.js";
 import { Identifier, toLiteral } from "./literal.js";
-import { camelKind, pascal } from "./naming.js";
+import { camelKind, nameWords, pascal } from "./naming.js";
 import type { KindVersionModel } from "./model.js";
 import type { JsonSchemaProps, PackedSchema } from "../schema/json-schema.js";
 import type { Shape, TypeGraph } from "./shapes.js";
@@ -168,7 +168,7 @@ function findSharedDefs(schemas: ReadonlyMap<KindVersionModel, PackedSchema>): S
 }
 
 function commonTrailingWords(names: readonly string[]): string {
-  const split = names.map((n) => n.match(/[A-Z0-9]+(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+[0-9]*|[0-9]+|_/g) ?? [n]);
+  const split = names.map(nameWords);
   const out: string[] = [];
   for (let i = 1; split.every((w) => w.length >= i && w[w.length - i] === split[0]![split[0]!.length - i]); i++) out.unshift(split[0]![split[0]!.length - i]!);
   return out.join("");

@@ -23,6 +23,11 @@ export function kebabKind(kind: string): string {
   return words.map((w) => w.toLowerCase()).join("-");
 }
 
+/** The words of a PascalCase name, acronym runs and `_` kept whole: `MCPServerSpec` → `MCP`, `Server`, `Spec`. */
+export function nameWords(name: string): string[] {
+  return name.match(/[A-Z0-9]+(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+[0-9]*|[0-9]+|_/g) ?? [name];
+}
+
 /** The item name of a list field: `tools` → `tool`, `policies` → `policy`, `history` → `historyItem`. */
 export function singular(field: string): string {
   if (/ies$/.test(field) && field.length > 3) return field.slice(0, -3) + "y";

@@ -13,7 +13,7 @@
 import type { JsonSchemaProps } from "../schema/json-schema.js";
 import { GeneratorError } from "./errors.js";
 import type { KindVersionModel } from "./model.js";
-import { pascal, singular } from "./naming.js";
+import { nameWords, pascal, singular } from "./naming.js";
 
 /** A TypeScript type, before rendering. */
 export type TypeExpr = (
@@ -234,9 +234,8 @@ function rootProperties(builder: GraphBuilder, model: KindVersionModel): ShapePr
 
 /** `HeaderValue` + `ValueFrom` → `HeaderValueFrom`: words the parent ends with and the field starts with appear once. */
 export function joinName(parent: string, field: string): string {
-  const words = (s: string) => s.match(/[A-Z0-9]+(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+[0-9]*|[0-9]+|_/g) ?? [s];
-  const a = words(parent);
-  const b = words(field);
+  const a = nameWords(parent);
+  const b = nameWords(field);
   for (let n = Math.min(a.length - 1, b.length - 1); n > 0; n--) {
     if (a.slice(a.length - n).join("") === b.slice(0, n).join("")) return parent + b.slice(n).join("");
   }
