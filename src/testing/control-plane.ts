@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { sleep } from "../client/backoff.js";
 import { ApiConnection } from "./api-requests.js";
 import { findBinaries, type ControlPlaneBinaries } from "./binaries.js";
 import { arkCrds, installCrds, type CrdObject } from "./crd-install.js";
@@ -77,8 +78,6 @@ export interface ControlPlane {
   /** Ends both processes and removes every temporary file. Idempotent. */
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(check: () => Promise<boolean>, proc: SupervisedProcess, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,6 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { sleep } from "../client/backoff.js";
 import type { ApiConnection } from "./api-requests.js";
 import { arkCustomResourceDefinitions } from "../generated/index.js";
 import type { CustomResourceDefinition } from "../schema/index.js";
@@ -82,6 +83,6 @@ export async function installCrds(api: ApiConnection, crds: readonly CrdObject[]
     if (Date.now() > deadline) {
       throw new ControlPlaneError("crd-not-established", `CRDs not Established within ${timeoutMs} ms: ${[...pending].join(", ")}. The API server log may say why.`, "kube-apiserver");
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
