@@ -25,10 +25,13 @@ export interface PlaneInfo {
   dir: string;
 }
 
+function planeInfo(plane: ControlPlane): PlaneInfo {
+  return { server: plane.server, kubeconfigPath: plane.kubeconfigPath, adminToken: plane.adminToken, caPem: plane.caPem, dir: plane.dir };
+}
+
 /** Writes `plane`'s description for {@link testCluster} to attach to. */
 export async function publishControlPlane(plane: ControlPlane, path: string): Promise<void> {
-  const info: PlaneInfo = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, adminToken: plane.adminToken, caPem: plane.caPem, dir: plane.dir };
-  await writeFile(path, JSON.stringify(info), { mode: 0o600 });
+  await writeFile(path, JSON.stringify(planeInfo(plane)), { mode: 0o600 });
 }
 
 /** A control plane as one test file sees it. */
@@ -58,7 +61,7 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
     info = JSON.parse(await readFile(infoPath, "utf8")) as PlaneInfo;
   } else {
     plane = await startControlPlane(options);
-    info = { server: plane.server, kubeconfigPath: plane.kubeconfigPath, adminToken: plane.adminToken, caPem: plane.caPem, dir: plane.dir };
+    info = planeInfo(plane);
   }
   const kubeConfig = plane?.kubeConfig ?? new KubeConfig();
   if (!plane) kubeConfig.loadFromFile(info.kubeconfigPath);
