@@ -86,11 +86,6 @@ export class ValueSourceResolver {
     this.signal = signal;
   }
 
-  /** The same resolver with another set of query parameters. */
-  withQueryParameters(parameters: ReadonlyMap<string, string>): ValueSourceResolver {
-    return new ValueSourceResolver(this.deps, parameters, this.signal);
-  }
-
   /**
    * The value of `source` (at `field`, for error messages) in `namespace`;
    * `""` for an absent source.
