@@ -258,6 +258,7 @@ export class ExecutorApp {
       if (!res.writableFinished && goneListeners) for (const listener of goneListeners.splice(0)) listener();
       if (--this.activeResponses === 0) this.responsesDone?.();
     });
+    const origin = `http://${req.headers.host ?? this.listenUrl?.slice("http://".length) ?? "localhost"}`;
     const call: IncomingCall = {
       method: req.method ?? "GET",
       path: pathOf(req.url),
@@ -277,8 +278,8 @@ export class ExecutorApp {
           if (i !== -1) goneListeners?.splice(i, 1);
         };
       },
-      toRequest: () => nodeToRequest(req, this.listenUrl),
-      origin: `http://${req.headers.host ?? this.listenUrl?.slice("http://".length) ?? "localhost"}`,
+      toRequest: () => nodeToRequest(req, origin),
+      origin,
     };
     const reply = await this.handleSafely(call);
     if (this.draining) reply.headers.Connection = "close";
@@ -354,10 +355,10 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-function nodeToRequest(req: IncomingMessage, base: string | undefined): Request {
+function nodeToRequest(req: IncomingMessage, origin: string): Request {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
-  return new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? base?.slice("http://".length) ?? "localhost"}`), { method: req.method, headers });
+  return new Request(new URL(req.url ?? "/", origin), { method: req.method, headers });
 }
 
 async function writeNodeReply(res: ServerResponse, reply: Reply): Promise<void> {
