@@ -47,12 +47,14 @@ export class BrokerStream {
   private readonly options: BrokerStreamOptions;
   private readonly logger: Logger;
   private readonly base: string;
+  private readonly streamPath: string;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(options: BrokerStreamOptions) {
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     this.base = options.baseUrl.replace(/\/+$/, "");
+    this.streamPath = `/stream/${encodeURIComponent(options.queryName)}`;
   }
 
   private get model(): string {
@@ -91,18 +93,17 @@ export class BrokerStream {
 
   /** Sends a content chunk (and optional tool calls). */
   sendChunk(content: string, finishReason: string | null = null, toolCalls?: StreamedToolCall[]): Promise<void> {
-    return this.ndjson(this.buildChunk(content, finishReason, toolCalls));
+    return this.streamLine(this.buildChunk(content, finishReason, toolCalls), "chunk");
   }
 
   /** Sends the final chunk. */
   sendFinalChunk(responseText: string, responseMessages?: WireMessage[], tokenUsage?: TokenUsage): Promise<void> {
-    return this.ndjson(this.buildFinalChunk(responseText, responseMessages, tokenUsage));
+    return this.streamLine(this.buildFinalChunk(responseText, responseMessages, tokenUsage), "chunk");
   }
 
   /** Reports a failed execution on the stream (`{ error: { message, type, code }, ark }`). */
   sendError(message: string): Promise<void> {
-    const line = { error: { message, type: "execution_error", code: "execution_error" }, ark: this.ark };
-    return this.post(`/stream/${encodeURIComponent(this.options.queryName)}`, "application/x-ndjson", `${JSON.stringify(line)}\n`, "error chunk");
+    return this.streamLine({ error: { message, type: "execution_error", code: "execution_error" }, ark: this.ark }, "error chunk");
   }
 
   /** Writes messages to conversation memory (`POST /messages`). */
@@ -114,7 +115,7 @@ export class BrokerStream {
 
   /** Ends the stream (`POST /stream/<query>/complete`). */
   complete(): Promise<void> {
-    return this.post(`/stream/${encodeURIComponent(this.options.queryName)}/complete`, "application/json", "{}", "complete");
+    return this.post(`${this.streamPath}/complete`, "application/json", "{}", "complete");
   }
 
   /** Resolves once every call made so far has finished. */
@@ -122,8 +123,9 @@ export class BrokerStream {
     return this.queue;
   }
 
-  private ndjson(chunk: BrokerChunk): Promise<void> {
-    return this.post(`/stream/${encodeURIComponent(this.options.queryName)}`, "application/x-ndjson", `${JSON.stringify(chunk)}\n`, "chunk");
+  /** Posts one NDJSON line to the query's stream. */
+  private streamLine(line: unknown, what: string): Promise<void> {
+    return this.post(this.streamPath, "application/x-ndjson", `${JSON.stringify(line)}\n`, what);
   }
 
   private post(path: string, contentType: string, body: string, what: string): Promise<void> {
