@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startControlPlane, findBinaries, controlPlaneCacheDir, ControlPlaneError } from "../testing/index.js";
-import { UsageError, type CliIo } from "./io.js";
+import { parsePort, untilInterrupted, UsageError, type CliIo } from "./io.js";
 
 const HELP = `Usage: ark-sdk control-plane <command> [options]
 
@@ -38,8 +38,7 @@ async function setup(io: CliIo): Promise<number> {
 
 async function up(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { port: { type: "string" }, "no-crds": { type: "boolean" }, output: { type: "string" } }, allowPositionals: false });
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535)) throw new UsageError(`--port must be a TCP port number, got ${values.port}`);
+  const port = parsePort(values.port, "--port");
   const started = Date.now();
   const plane = await startControlPlane({ apiServerPort: port, crds: values["no-crds"] ? "none" : "ark" });
   if (values.output === "json") {
@@ -47,16 +46,7 @@ async function up(argv: string[], io: CliIo): Promise<number> {
   } else {
     io.out(`control plane ready in ${Date.now() - started} ms\n  server:     ${plane.server}\n  kubeconfig: ${plane.kubeconfigPath}\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n\nPress Ctrl-C to stop.\n`);
   }
-  await new Promise<void>((resolve) => {
-    // The plane's processes don't hold the event loop open (a forgotten plane must not hang a test run); this does.
-    const keepAlive = setInterval(() => undefined, 60_000);
-    const stop = () => {
-      clearInterval(keepAlive);
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await untilInterrupted();
   await plane.stop();
   io.err("control plane stopped\n");
   return 0;

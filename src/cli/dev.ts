@@ -10,7 +10,7 @@ import { startControlPlane, type ControlPlane } from "../testing/control-plane.j
 import { startDispatcher, type QueryDispatcher } from "../testing/dispatcher.js";
 import { ControlPlaneError } from "../testing/errors.js";
 import { startLocalBroker, type LocalBroker } from "../testing/local-broker.js";
-import { UsageError, type CliIo } from "./io.js";
+import { parsePort, untilInterrupted, UsageError, type CliIo } from "./io.js";
 
 const HELP = `Usage: ark-sdk dev [options]
 
@@ -38,13 +38,6 @@ Press Ctrl-C to stop everything.
 
 Exit codes: 0 stopped cleanly, 1 failed to start, 2 usage error.
 `;
-
-function port(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new UsageError(`${flag} must be a TCP port number, got ${value}`);
-  return n;
-}
 
 function usage(env: { kubeconfig: string; broker: string; namespace: string }): string {
   return `Use it (in another terminal):
@@ -81,8 +74,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, got "${output}"`);
-  const apiServerPort = port(values.port, "--port");
-  const brokerPort = port(values["broker-port"], "--broker-port");
+  const apiServerPort = parsePort(values.port, "--port");
+  const brokerPort = parsePort(values["broker-port"], "--broker-port");
   const namespace = values.namespace ?? "default";
   const logger = consoleLogger(undefined, "ark-sdk:dev");
 
@@ -127,18 +120,7 @@ ${usage(env)}
 Press Ctrl-C to stop.
 `);
   }
-  await new Promise<void>((resolve) => {
-    // Nothing else holds the event loop open while we wait (the plane's processes are unref'd).
-    const keepAlive = setInterval(() => undefined, 60_000);
-    const stop = () => {
-      clearInterval(keepAlive);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await untilInterrupted();
   if (output === "text") io.err("stopping...\n");
   await stopAll();
   io.err("stopped: dispatcher, broker and control plane\n");
