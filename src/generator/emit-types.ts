@@ -14,7 +14,7 @@ function literalUnion(values: readonly (string | number)[], open: string): strin
 }
 
 /** The TypeScript text of a type expression. */
-export function renderType(type: TypeExpr): string {
+function renderType(type: TypeExpr): string {
   const text = renderBase(type);
   return type.nullable ? `${text} | null` : text;
 }

@@ -22,7 +22,7 @@ export class GeneratorError extends Error {
 }
 
 /** `file: Kind version at $.path: ` (the parts that are known). */
-export function describeLocation(location: GeneratorErrorLocation): string {
+function describeLocation(location: GeneratorErrorLocation): string {
   const parts: string[] = [];
   if (location.file) parts.push(location.file);
   const what = [location.kind, location.version].filter(Boolean).join(" ");

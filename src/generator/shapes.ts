@@ -78,7 +78,7 @@ export interface TypeGraph {
 }
 
 /** Names the generated modules import or declare besides shapes. */
-export const RESERVED_NAMES = [
+const RESERVED_NAMES = [
   "ObjectMeta", "KubernetesList", "ResourceDescriptor", "ValidationProblem", "ValidateOptions", "PackedSchema",
   "CustomResourceDefinition", "Record", "Array", "Object", "String", "Number", "Boolean", "Date", "Error", "Map", "Set",
   "Promise", "Symbol", "Function", "JSON", "Partial", "Required", "Readonly", "Pick", "Omit",
@@ -233,7 +233,7 @@ function rootProperties(builder: GraphBuilder, model: KindVersionModel): ShapePr
 }
 
 /** `HeaderValue` + `ValueFrom` → `HeaderValueFrom`: words the parent ends with and the field starts with appear once. */
-export function joinName(parent: string, field: string): string {
+function joinName(parent: string, field: string): string {
   const a = nameWords(parent);
   const b = nameWords(field);
   for (let n = Math.min(a.length - 1, b.length - 1); n > 0; n--) {

@@ -110,7 +110,7 @@ export function unpackSchema(schema: PackedSchema): JsonSchemaProps {
  * Applies `fn` to the sub-schemas held under `key` (properties, items,
  * additionalProperties, allOf/anyOf/oneOf/not) and deep-copies any other value.
  */
-export function mapChildren(key: string, value: unknown, fn: (node: JsonSchemaProps) => JsonSchemaProps): unknown {
+function mapChildren(key: string, value: unknown, fn: (node: JsonSchemaProps) => JsonSchemaProps): unknown {
   switch (key) {
     case "properties":
       return Object.fromEntries(Object.entries(value as Record<string, JsonSchemaProps>).map(([k, v]) => [k, fn(v)]));
