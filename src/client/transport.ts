@@ -169,7 +169,7 @@ export class Transport {
     for (let attempt = 1; ; attempt++) {
       let response: Dispatcher.ResponseData;
       try {
-        response = await this.dispatch(request, payload, signal);
+        response = await this.dispatch(await this.target(), request, payload, signal);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         const connection = this.connectionError(error, context);
@@ -219,7 +219,7 @@ export class Transport {
     });
   }
 
-  private async headers(snapshot: CredentialSnapshot, contentType: string | undefined): Promise<Record<string, string | string[]>> {
+  private headers(snapshot: CredentialSnapshot, contentType: string | undefined): Record<string, string | string[]> {
     const headers: Record<string, string | string[]> = { ...snapshot.headers, "user-agent": this.userAgent, accept: "application/json" };
     if (contentType) headers["content-type"] = contentType;
     const imp = this.impersonate;
@@ -254,17 +254,24 @@ export class Transport {
     return { snapshot, dispatcher: lease.dispatcher, origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") };
   }
 
-  private async dispatch(request: HttpRequest, payload: string | undefined, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    const { snapshot, dispatcher, origin, basePath } = await this.target();
+  /** One HTTP exchange on `target` (from {@link target}); `timeouts` are undici's (streams set them). */
+  private async dispatch(
+    { snapshot, dispatcher, origin, basePath }: Awaited<ReturnType<Transport["target"]>>,
+    request: Pick<HttpRequest, "method" | "path" | "query" | "contentType"> & { idempotent?: boolean },
+    payload: string | undefined,
+    signal: AbortSignal,
+    timeouts: { headersTimeout?: number; bodyTimeout?: number } = {},
+  ): Promise<Dispatcher.ResponseData> {
     const contentType = payload === undefined ? undefined : (request.contentType ?? "application/json");
     return dispatcher.request({
       origin,
       path: `${basePath}${request.path}${buildQuery(request.query)}`,
       method: request.method,
-      headers: await this.headers(snapshot, contentType),
+      headers: this.headers(snapshot, contentType),
       body: payload ?? null,
       signal,
       idempotent: request.idempotent,
+      ...timeouts,
     });
   }
 
@@ -292,15 +299,10 @@ export class Transport {
 
   private async openStream(request: StreamRequest, signal: AbortSignal, context: RequestContext): Promise<Dispatcher.ResponseData> {
     for (let refreshed = false; ; refreshed = true) {
-      const { snapshot, dispatcher, origin, basePath } = await this.target();
+      const target = await this.target();
       let response: Dispatcher.ResponseData;
       try {
-        response = await dispatcher.request({
-          origin,
-          path: `${basePath}${request.path}${buildQuery(request.query)}`,
-          method: request.method,
-          headers: await this.headers(snapshot, undefined),
-          signal,
+        response = await this.dispatch(target, request, undefined, signal, {
           headersTimeout: request.headersTimeoutMs ?? Math.min(request.idleTimeoutMs, 30_000),
           bodyTimeout: request.idleTimeoutMs,
         });
