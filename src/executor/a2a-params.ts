@@ -7,10 +7,7 @@
 
 import type { A2AMessage, A2AMessageSendParams, A2APart } from "./a2a.js";
 import { WireFormatError } from "./errors.js";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isRecord } from "./json-record.js";
 
 function optionalString(value: unknown, path: string): string | undefined {
   if (value === undefined || value === null) return undefined;

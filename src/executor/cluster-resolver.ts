@@ -24,6 +24,7 @@ import { QueryStatusWriter } from "./query-status.js";
 import { authorizeOverride } from "./team-membership.js";
 import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, Parameter } from "./types.js";
 import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "./value-source.js";
+import { isRecord } from "./json-record.js";
 
 /** Options of {@link ClusterQueryResolver}. */
 export interface ClusterQueryResolverOptions {
@@ -42,10 +43,6 @@ export interface ClusterQueryResolverOptions {
 export const DEFAULT_QUERY_TIMEOUT = "5m";
 
 type Obj = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Obj {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function rec(value: unknown): Obj {
   return isRecord(value) ? value : {};

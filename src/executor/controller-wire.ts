@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { A2AMessage, A2ATask } from "./a2a.js";
 import { QUERY_EXTENSION_METADATA_KEY, QUERY_EXTENSION_URI, type QueryTargetRef } from "./query-extension.js";
+import { isRecord } from "./json-record.js";
 
 /** HTTP headers ARK's Go A2A client sends with every JSON-RPC call. */
 export const CONTROLLER_REQUEST_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -108,10 +109,6 @@ export type EngineOutcome =
     }
   | { kind: "task"; task: A2ATask; content: string }
   | { kind: "error"; code?: number; message: string };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Concatenated text parts (one per line), as ARK extracts a response's content. */
 export function textOfParts(parts: unknown): string {

@@ -6,6 +6,7 @@
  */
 
 import { ExecutionAbortedError, QueryRefError, QueryResolutionError, WireFormatError, errorMessage } from "./errors.js";
+import { isRecord } from "./json-record.js";
 
 /** JSON-RPC and A2A error codes used by the engine. */
 export const JsonRpcErrorCode = {
@@ -70,10 +71,6 @@ export class JsonRpcError extends Error {
   toObject(): JsonRpcErrorObject {
     return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data };
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

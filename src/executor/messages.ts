@@ -7,6 +7,7 @@
  */
 
 import { WireFormatError } from "./errors.js";
+import { isRecord } from "./json-record.js";
 
 /** One function call requested by the model. */
 export interface ToolCall {
@@ -62,10 +63,6 @@ export function toWireMessage(message: Message): WireMessage {
   if (toolCalls && toolCalls.length > 0) wire.tool_calls = toolCalls;
   if (toolCallId) wire.tool_call_id = toolCallId;
   return wire;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function readToolCalls(value: unknown, path: string): ToolCall[] {

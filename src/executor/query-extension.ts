@@ -6,6 +6,7 @@
  */
 
 import { QueryRefError } from "./errors.js";
+import { isRecord } from "./json-record.js";
 
 /** URI of the extension, listed in the message's `extensions` and the agent card. */
 export const QUERY_EXTENSION_URI = "https://github.com/mckinsey/agents-at-scale-ark/tree/main/ark/api/extensions/query/v1";
@@ -39,10 +40,6 @@ function echo(value: unknown): string {
     text = String(value);
   }
   return text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}…` : text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function nonEmptyString(value: unknown): value is string {

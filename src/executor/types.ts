@@ -8,6 +8,7 @@
 
 import { WireFormatError } from "./errors.js";
 import { fromWireMessage, toWireMessage, toWireTokenUsage, type Message, type TokenUsage } from "./messages.js";
+import { isRecord } from "./json-record.js";
 
 /** A resolved agent parameter (prompt template variable). */
 export interface Parameter {
@@ -86,10 +87,6 @@ export interface ExecutionEngineResponse {
   /** Non-empty when the execution failed. */
   error: string;
   tokenUsage?: TokenUsage;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function str(value: unknown, path: string, fallback?: string): string {

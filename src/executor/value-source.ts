@@ -10,6 +10,7 @@ import type { ConfigMap, Secret, Service } from "../client/core-kinds.js";
 import type { ResourceClient } from "../client/resource-client.js";
 import { QueryResolutionError } from "./errors.js";
 import type { ObjectCache } from "./object-cache.js";
+import { isRecord } from "./json-record.js";
 
 /** A Kubernetes Service address, resolved to a numeric port when one was given. */
 export interface ServiceAddress {
@@ -52,10 +53,6 @@ export function serviceUrlFromEnv(env: NodeJS.ProcessEnv = process.env): Service
   if (mode === undefined || mode === "" || mode === "cluster") return clusterServiceUrl;
   if (mode === "loopback") return loopbackServiceUrl;
   throw new Error(`ARK_SDK_SERVICE_URLS must be "cluster" or "loopback", got "${env.ARK_SDK_SERVICE_URLS}"`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Whether `value` is shaped like a value source. */

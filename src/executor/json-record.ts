@@ -1,0 +1,6 @@
+/** The one plain-object check the executor's JSON readers share. */
+
+/** Whether `value` is a non-null, non-array object (a JSON object). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
