@@ -6,13 +6,15 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startControlPlane, findBinaries, controlPlaneCacheDir, ControlPlaneError } from "../testing/index.js";
+import { CONTROL_PLANE_VERSION, controlPlaneCacheDir, findBinaries } from "../testing/binaries.js";
+import { startControlPlane } from "../testing/control-plane.js";
+import { ControlPlaneError } from "../testing/errors.js";
 import { parsePort, untilInterrupted, UsageError, type CliIo } from "./io.js";
 
 const HELP = `Usage: ark-sdk control-plane <command> [options]
 
 Commands:
-  setup        Obtain etcd and kube-apiserver ${"v1.20.2"} into ${"~/.cache/ark-sdk/control-plane/"}
+  setup        Obtain etcd and kube-apiserver ${CONTROL_PLANE_VERSION} into ${"~/.cache/ark-sdk/control-plane/"}
                (Debian packages; kube-apiserver is built from source once, 8-15 minutes).
   up           Start a local control plane with ARK's CRDs and keep it running until Ctrl-C.
   where        Print where the binaries were found.
