@@ -18,7 +18,7 @@ import { conversationIdFor, type ExecutionRuntime } from "./execution-runtime.js
 import { JsonRpcError, JsonRpcErrorCode, rpcError, rpcResult, toJsonRpcError, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.js";
 import { extractQueryRef } from "./query-extension.js";
 import { sseEvent } from "./http-io.js";
-import { snapshotTask, type TaskStore } from "./task-store.js";
+import { snapshotTask, type TaskRecord, type TaskStore } from "./task-store.js";
 
 /** Who is calling and how to notice that they left. */
 export interface RpcCallContext {
@@ -119,17 +119,20 @@ function messageStream(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AHandl
   return { kind: "sse", events: queue };
 }
 
-function getTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
-  const { id, historyLength } = readTaskParams(rpc.params);
+function findTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps, id: string): TaskRecord {
   const record = deps.tasks.get(id);
   if (!record) throw new JsonRpcError(JsonRpcErrorCode.TaskNotFound, `Task not found: ${id}`, { id: rpc.id });
-  return snapshotTask(record.task, historyLength);
+  return record;
+}
+
+function getTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
+  const { id, historyLength } = readTaskParams(rpc.params);
+  return snapshotTask(findTask(rpc, deps, id).task, historyLength);
 }
 
 function cancelTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
   const { id } = readTaskParams(rpc.params);
-  const record = deps.tasks.get(id);
-  if (!record) throw new JsonRpcError(JsonRpcErrorCode.TaskNotFound, `Task not found: ${id}`, { id: rpc.id });
+  const record = findTask(rpc, deps, id);
   const state = record.task.status.state;
   if (TERMINAL_TASK_STATES.has(state)) {
     throw new JsonRpcError(JsonRpcErrorCode.TaskNotCancelable, `Task ${id} is already ${state} and cannot be canceled`, { id: rpc.id });
