@@ -37,9 +37,12 @@ export function generate(sources: readonly CrdSource[], options: GenerateOptions
   const graph = buildTypeGraph(models);
   const schemas = new Map<KindVersionModel, PackedSchema>();
   const counts = countSubtrees(models.map((m) => m.schema));
+  // Shape names by model and object path, to name the `$defs` entries.
+  const shapeAt = new Map<KindVersionModel, Map<string, string>>(models.map((m) => [m, new Map()]));
+  for (const s of graph.shapes) for (const o of s.occurrences) shapeAt.get(o.model)!.set(o.path, s.name);
   for (const model of models) {
-    const shapeAt = new Map(graph.shapes.flatMap((s) => s.occurrences.filter((o) => o.model === model).map((o) => [o.path, s.name] as const)));
-    schemas.set(model, packSchema(model.schema, (path) => shapeAt.get(path), counts));
+    const names = shapeAt.get(model)!;
+    schemas.set(model, packSchema(model.schema, (path) => names.get(path), counts));
   }
   const crdHashes = [...new Set(models.map((m) => m.crdHash))].sort();
   const inputHash = contentHash(crdHashes);
