@@ -12,6 +12,7 @@
 
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ArkClient } from "../client/ark-client.js";
+import { backoffDelay } from "../client/backoff.js";
 import { isAlreadyExists } from "../client/errors.js";
 import type { Informer } from "../client/informer.js";
 import { consoleLogger, type Logger } from "../client/logger.js";
@@ -242,7 +243,7 @@ class Dispatcher implements QueryDispatcher {
       return;
     }
     this.logger.warn(`reconcile of ${key} failed (attempt ${failures}); retrying: ${message(error)}`);
-    this.setTimer(`retry:${key}`, Math.min(100 * 2 ** failures, 10_000), key);
+    this.setTimer(`retry:${key}`, backoffDelay(failures + 1, { jitter: 0 }), key);
   }
 
   private track(promise: Promise<unknown>): void {
@@ -343,9 +344,10 @@ class Dispatcher implements QueryDispatcher {
     let target: Target | undefined = query.spec?.target;
     let outcome: DispatchOutcome | undefined;
     try {
-      target = await resolveTarget(this.deps(signal), query, signal);
-      const plan = await planDispatch(this.deps(signal), target, query.metadata?.namespace ?? "default", signal);
-      const input = await resolveQueryInput(query, this.values(signal));
+      const deps = this.deps(signal);
+      target = await resolveTarget(deps, query, signal);
+      const plan = await planDispatch(deps, target, query.metadata?.namespace ?? "default", signal);
+      const input = await resolveQueryInput(query, deps.values);
       const timeoutMs = this.timeoutOf(query);
       const body = buildMessageSendBody({
         queryName: query.metadata?.name ?? "",
@@ -494,8 +496,9 @@ class Dispatcher implements QueryDispatcher {
 
   private async plan(query: Query): Promise<DispatchPlan> {
     const signal = AbortSignal.timeout(10_000);
-    const target = await resolveTarget(this.deps(signal), query, signal);
-    return planDispatch(this.deps(signal), target, query.metadata?.namespace ?? "default", signal);
+    const deps = this.deps(signal);
+    const target = await resolveTarget(deps, query, signal);
+    return planDispatch(deps, target, query.metadata?.namespace ?? "default", signal);
   }
 
   private timeoutOf(query: Query): number {
