@@ -9,6 +9,8 @@
 import { silentLogger, type Logger } from "../client/logger.js";
 import { errorMessage } from "./errors.js";
 import type { TokenUsage, ToolCall, WireMessage } from "./messages.js";
+import type { QueryRef } from "./query-extension.js";
+import type { ExecutionEngineRequest } from "./types.js";
 
 /** Who the chunks are about. */
 export interface BrokerStreamOptions {
@@ -40,6 +42,23 @@ export interface BrokerChunk {
   model: string;
   choices: [{ index: 0; delta: { role: "assistant"; content: string; tool_calls?: StreamedToolCall[] }; finish_reason: string | null }];
   ark: Record<string, unknown>;
+}
+
+/** The stream of one resolved Query: named after it, in its conversation, for its agent, with its message TTL. */
+export function brokerStreamFor(
+  baseUrl: string,
+  ref: QueryRef,
+  request: ExecutionEngineRequest,
+  options: Pick<BrokerStreamOptions, "logger" | "timeoutMs" | "onUnreachable"> = {},
+): BrokerStream {
+  return new BrokerStream({
+    ...options,
+    baseUrl,
+    queryName: ref.name,
+    sessionId: request.conversationId,
+    agentName: request.agent.name,
+    messageTtlSeconds: request.messageTtlSeconds,
+  });
 }
 
 /** A session streaming one execution to the broker. */

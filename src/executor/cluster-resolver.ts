@@ -13,7 +13,7 @@ import type { KubernetesObject } from "../client/meta.js";
 import type { ResourceClient } from "../client/resource-client.js";
 import { SDK_VERSION } from "../client/version.js";
 import { BrokerDiscovery } from "./broker-discovery.js";
-import { BrokerStream } from "./broker-client.js";
+import { brokerStreamFor, type BrokerStream } from "./broker-client.js";
 import { GoDurationError, QueryResolutionError } from "./errors.js";
 import { goDurationToSeconds, parseGoDuration } from "./go-duration.js";
 import { ObjectCache, type CacheMode, type CacheStats } from "./object-cache.js";
@@ -158,12 +158,7 @@ export class ClusterQueryResolver implements QueryResolver {
   async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
     const baseUrl = await this.broker.baseUrl(ref.namespace);
     if (!baseUrl) return undefined;
-    return new BrokerStream({
-      baseUrl,
-      queryName: ref.name,
-      sessionId: request.conversationId,
-      agentName: request.agent.name,
-      messageTtlSeconds: request.messageTtlSeconds,
+    return brokerStreamFor(baseUrl, ref, request, {
       logger: this.logger,
       timeoutMs: this.options.brokerTimeoutMs,
       onUnreachable: () => this.broker.invalidate(ref.namespace),

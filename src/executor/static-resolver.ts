@@ -5,7 +5,7 @@
  */
 
 import type { Logger } from "../client/logger.js";
-import { BrokerStream } from "./broker-client.js";
+import { brokerStreamFor, type BrokerStream } from "./broker-client.js";
 import { QueryResolutionError } from "./errors.js";
 import type { QueryRef } from "./query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
@@ -59,13 +59,6 @@ export class StaticQueryResolver implements QueryResolver {
 
   async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
     if (!this.brokerUrl) return undefined;
-    return new BrokerStream({
-      baseUrl: this.brokerUrl,
-      queryName: ref.name,
-      sessionId: request.conversationId,
-      agentName: request.agent.name,
-      messageTtlSeconds: request.messageTtlSeconds,
-      logger: this.logger,
-    });
+    return brokerStreamFor(this.brokerUrl, ref, request, { logger: this.logger });
   }
 }
