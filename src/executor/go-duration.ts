@@ -61,7 +61,6 @@ function parseMagnitude(text: string, unsigned: string): number {
     rest = rest.slice(whole.length);
   }
   return Math.round(total * 1e6) / 1e6; // nanosecond precision, as Go keeps it
-
 }
 
 /**
