@@ -22,7 +22,7 @@ import { buildMessageSendBody } from "../executor/controller-wire.js";
 import { GoDurationError } from "../executor/errors.js";
 import { parseGoDuration } from "../executor/go-duration.js";
 import { ObjectCache } from "../executor/object-cache.js";
-import { ValueSourceResolver, type ServiceUrlResolver } from "../executor/value-source.js";
+import { loopbackServiceUrl, ValueSourceResolver, type ServiceUrlResolver } from "../executor/value-source.js";
 import type { A2ATask, Query, QueryStatus, Target } from "../generated/index.js";
 import {
   APPROVAL_CASCADE_ANNOTATION, approvalExpiry, cascadeCount, isResumableDenial, MAX_APPROVAL_CASCADES, recordEngineTask, settleApproval,
@@ -32,7 +32,6 @@ import { DispatchError } from "./dispatcher-errors.js";
 import { resolveQueryInput } from "./dispatcher-input.js";
 import { errorResponse, statusInPhase, statusWithOutcome, type DispatchOutcome } from "./dispatcher-status.js";
 import { planDispatch, resolveTarget, type DispatchPlan, type TargetDeps } from "./dispatcher-target.js";
-import { loopbackServiceUrl } from "./local-broker.js";
 
 /** Options of {@link startDispatcher}. */
 export interface DispatcherOptions {
