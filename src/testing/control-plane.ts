@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { sleep } from "../client/backoff.js";
+import { arkCustomResourceDefinitions } from "../generated/index.js";
 import { ApiConnection } from "./api-requests.js";
 import { findBinaries, type ControlPlaneBinaries } from "./binaries.js";
-import { arkCrds, installCrds, type CrdObject } from "./crd-install.js";
+import { installCrds, type CrdObject } from "./crd-install.js";
 import { ControlPlaneError } from "./errors.js";
 import { createClientCa, issueClientCert, writeServiceAccountKeys, type ClientCa } from "./pki.js";
 import { freePort, portInUse } from "./ports.js";
@@ -199,7 +200,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     apiserver.start();
     const caPem = await waitApiReady();
 
-    const crds = options.crds === "none" ? [] : options.crds === undefined || options.crds === "ark" ? arkCrds() : options.crds;
+    const crds = options.crds === "none" ? [] : options.crds === undefined || options.crds === "ark" ? arkCustomResourceDefinitions() : options.crds;
     if (crds.length > 0) await installCrds(api!, crds, options.crdTimeoutMs ?? 30_000);
 
     const kubeconfigPath = join(dir, "admin.kubeconfig");

@@ -8,7 +8,6 @@ import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { sleep } from "../client/backoff.js";
 import type { ApiConnection } from "./api-requests.js";
-import { arkCustomResourceDefinitions } from "../generated/index.js";
 import type { CustomResourceDefinition } from "../schema/index.js";
 import { ControlPlaneError } from "./errors.js";
 
@@ -42,11 +41,6 @@ export function sharedCrdDir(env: NodeJS.ProcessEnv = process.env): string {
   // src/testing/ or dist/testing/ → package root → its sibling shared/.
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
   return join(root, "..", "shared", "ark-crds");
-}
-
-/** ARK's CRDs, rebuilt from the SDK's generated descriptors and schemas (no YAML files needed). */
-export function arkCrds(): CrdObject[] {
-  return arkCustomResourceDefinitions();
 }
 
 async function installOne(api: ApiConnection, crd: CrdObject): Promise<void> {
