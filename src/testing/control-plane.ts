@@ -266,5 +266,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 }
 
 function sameGroups(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().every((g, i) => g === [...b].sort()[i]);
+  const sortedB = [...b].sort();
+  return a.length === b.length && [...a].sort().every((g, i) => g === sortedB[i]);
 }
