@@ -208,9 +208,10 @@ function report(error: unknown, signal: AbortSignal, io: CliIo, output: string):
   }
   if (error instanceof UsageError) throw error;
   if (error instanceof ArgumentError) throw new UsageError(error.message);
-  const why = signal.aborted ? (signal.reason instanceof Error && signal.reason.message === "timeout" ? "timed out; spec.cancel was set" : "interrupted; spec.cancel was set") : undefined;
+  const timedOut = signal.aborted && signal.reason instanceof Error && signal.reason.message === "timeout";
+  const why = signal.aborted ? (timedOut ? "timed out; spec.cancel was set" : "interrupted; spec.cancel was set") : undefined;
   const message = why ?? (error instanceof Error ? error.message : String(error));
   if (output === "json") io.out(`${JSON.stringify({ error: message })}\n`);
   io.err(`✗ ${message}\n`);
-  return signal.aborted && !(signal.reason instanceof Error && signal.reason.message === "timeout") ? 130 : 1;
+  return signal.aborted && !timedOut ? 130 : 1;
 }
