@@ -41,9 +41,14 @@ export interface ClientCa {
   key: string;
 }
 
+/** Where {@link createClientCa} puts the CA of the plane folder `dir`. */
+export function clientCaFiles(dir: string): ClientCa {
+  return { cert: join(dir, "client-ca.crt"), key: join(dir, "client-ca.key") };
+}
+
 /** Creates a short-lived EC client CA in `dir`. */
 export async function createClientCa(dir: string): Promise<ClientCa> {
-  const ca = { cert: join(dir, "client-ca.crt"), key: join(dir, "client-ca.key") };
+  const ca = clientCaFiles(dir);
   await openssl([
     "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
     "-keyout", ca.key, "-out", ca.cert, "-subj", "/CN=ark-sdk-local-client-ca", "-days", "30",

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { ApiConnection } from "./api-requests.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
-import { issueClientCert } from "./pki.js";
+import { clientCaFiles, issueClientCert } from "./pki.js";
 import { writeKubeconfig } from "./kubeconfig-file.js";
 
 /** The environment variable naming the shared plane's description file. */
@@ -82,7 +82,7 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
     async userKubeconfig(name, groups = []) {
       if (plane) return plane.userKubeconfig(name, groups);
       const stem = `shared-user-${process.pid}-${++seq}`;
-      const cert = await issueClientCert({ cert: join(info.dir, "client-ca.crt"), key: join(info.dir, "client-ca.key") }, info.dir, stem, name, groups);
+      const cert = await issueClientCert(clientCaFiles(info.dir), info.dir, stem, name, groups);
       const path = join(info.dir, `${stem}.kubeconfig`);
       await writeKubeconfig(path, { server: info.server, caFile: join(info.dir, "certs", "apiserver.crt"), user: name, credentials: { clientCertificate: cert.cert, clientKey: cert.key } });
       return path;
