@@ -51,3 +51,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** The longest delay `setTimeout` honours; longer ones fire at once. */
+export const TIMER_MAX = 2_147_483_647;
+
+/** A delay `setTimeout` keeps: clamped to 0..{@link TIMER_MAX} (a day-long or infinite timeout must not fire immediately). */
+export function timerDelay(ms: number): number {
+  return Math.min(TIMER_MAX, Math.max(0, ms));
+}

@@ -5,7 +5,7 @@
  * it observes.
  */
 
-import type { BackoffOptions } from "./backoff.js";
+import { timerDelay, type BackoffOptions } from "./backoff.js";
 import { TimeoutError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { KubernetesObject } from "./meta.js";
@@ -173,7 +173,7 @@ export class Informer<T extends KubernetesObject> {
       const timer = options.timeout === undefined ? undefined : setTimeout(() => {
         cleanup();
         reject(new TimeoutError({ status: 0, reason: "WaitTimeout", message: `informer did not sync within ${options.timeout} ms` }));
-      }, options.timeout);
+      }, timerDelay(options.timeout));
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener("abort", onAbort, { once: true });
       this.readyWaiters.add(done);

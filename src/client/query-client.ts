@@ -7,6 +7,7 @@
  * the engine stops working.
  */
 
+import { timerDelay } from "./backoff.js";
 import type { ServiceUrlResolver } from "../executor/value-source.js";
 import { a2aTaskDescriptor, type A2ATask, type Query } from "../generated/index.js";
 import { approvalDecisionOf } from "./a2a-task-client.js";
@@ -72,7 +73,6 @@ interface Started {
   timeoutMs: number | undefined;
 }
 
-const TIMER_MAX = 2_147_483_647;
 
 /** The Query client: CRUD, watch and informers of `Query`, plus run / wait / stream / cancel. */
 export class QueryClient extends ResourceClient<Query> {
@@ -203,7 +203,7 @@ export class QueryClient extends ResourceClient<Query> {
     const onAbort = () => stop("aborted");
     if (options.signal?.aborted) stop("aborted");
     else options.signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = options.deadline === undefined ? undefined : setTimeout(() => stop("timeout"), Math.min(TIMER_MAX, Math.max(0, options.deadline - Date.now())));
+    const timer = options.deadline === undefined ? undefined : setTimeout(() => stop("timeout"), timerDelay(options.deadline - Date.now()));
     let last: Query | undefined;
     try {
       if (!stopped) {

@@ -5,6 +5,7 @@
  * `core-kinds.ts`, or a user's own.
  */
 
+import { timerDelay } from "./backoff.js";
 import type { ResourceDescriptor } from "./descriptor.js";
 import type { ValidateOptions, ValidationProblem } from "../schema/index.js";
 import { ArgumentError, GoneError, NotFoundError, TimeoutError, ValidationError } from "./errors.js";
@@ -322,7 +323,7 @@ export class ResourceClient<T extends KubernetesObject> {
         status: 0, reason: "WaitTimeout", kind: this.descriptor.kind, name,
         message: `${this.descriptor.kind} "${name}" did not reach ${what} within ${options.timeout} ms`,
       }));
-    }, options.timeout);
+    }, timerDelay(options.timeout));
     try {
       // The field selector on metadata.name works for every kind, custom resources included.
       const page = await this.listPage({ namespace: options.namespace, fieldSelector: `metadata.name=${name}`, signal: controller.signal, timeout: 0 });

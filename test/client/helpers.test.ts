@@ -197,3 +197,13 @@ describe("ValidationError", () => {
     assert.equal(error.problems.length, 2);
   });
 });
+
+describe("timerDelay", () => {
+  it("keeps delays setTimeout would otherwise fire at once", async () => {
+    const { timerDelay, TIMER_MAX } = await import("../../src/client/backoff.js");
+    assert.equal(timerDelay(1_000), 1_000);
+    assert.equal(timerDelay(-5), 0);
+    assert.equal(timerDelay(30 * 24 * 3600 * 1000), TIMER_MAX);
+    assert.equal(timerDelay(Number.POSITIVE_INFINITY), TIMER_MAX);
+  });
+});
