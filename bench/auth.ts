@@ -8,7 +8,7 @@
 // Run: node --import tsx bench/auth.ts   (BENCH_AUTH_BATCHES to change the length)
 import { createLocalJWKSet, importJWK, jwtVerify, type JWTVerifyOptions } from "jose";
 import { bearerAuth, TokenValidator } from "../src/auth/index.js";
-import { startLocalOidcIssuer, type LocalIssuerAlgorithm } from "../src/auth/local-oidc-issuer.js";
+import { startLocalOidcIssuer, type LocalIssuerAlgorithm } from "../src/testing/local-oidc-issuer.js";
 
 const BATCHES = Number(process.env.BENCH_AUTH_BATCHES ?? 120);
 const PER_BATCH = 25;

@@ -7,8 +7,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Pool } from "undici";
-import { ArkClient } from "../src/client/index.js";
-import { BaseExecutor, ClusterQueryResolver, ExecutorApp, buildMessageSendBody, type Message } from "../src/executor/index.js";
+import { ArkClient } from "../src/index.js";
+import { BaseExecutor, ClusterQueryResolver, ExecutorApp, type Message } from "../src/executor/index.js";
+import { buildMessageSendBody } from "ark-sdk/protocol";
 import { startControlPlane } from "../src/testing/index.js";
 
 const ROUNDS = Number(process.env.BENCH_EXECUTOR_ROUNDS ?? 4);

@@ -15,7 +15,8 @@
  *   node --import tsx bench/query.ts        (BENCH_QUERIES=N scales the counts)
  */
 import { ArkClient, type Logger } from "ark-sdk";
-import { BaseExecutor, ClusterQueryResolver, ExecutorApp, buildMessageSendBody, CONTROLLER_REQUEST_HEADERS, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { BaseExecutor, ClusterQueryResolver, ExecutorApp, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { buildMessageSendBody, CONTROLLER_REQUEST_HEADERS } from "ark-sdk/protocol";
 import { startControlPlane, startDispatcher, type DispatchRecord } from "ark-sdk/testing";
 
 const SCALE = Number(process.env.BENCH_QUERIES ?? 1);

@@ -2,7 +2,7 @@
 // /health and the agent card stay open; everything else needs a valid token.
 // Run: node --import tsx examples/auth-guard.ts
 import { bearerAuth, TokenValidator, withGuard } from "ark-sdk/auth";
-import { startLocalOidcIssuer } from "../src/auth/local-oidc-issuer.js";
+import { startLocalOidcIssuer } from "../src/testing/local-oidc-issuer.js";
 
 const idp = await startLocalOidcIssuer({ audience: "my-service" });
 try {

@@ -3,7 +3,7 @@
 // OIDC_ISSUER_URL and OIDC_APPLICATION_ID and call TokenValidator.fromEnv().
 // Run: node --import tsx examples/auth-validate.ts
 import { AuthenticationError, TokenValidator } from "ark-sdk/auth";
-import { startLocalOidcIssuer } from "../src/auth/local-oidc-issuer.js";
+import { startLocalOidcIssuer } from "../src/testing/local-oidc-issuer.js";
 
 const idp = await startLocalOidcIssuer({ audience: "my-engine" });
 try {

@@ -4,6 +4,7 @@
  */
 
 export * from "./client/index.js";
+export * from "./ark/index.js";
 export * from "./generated/index.js";
 // What code generated with `ark-sdk generate --import-from ark-sdk` needs at run time.
 export {
@@ -12,3 +13,6 @@ export {
   type JsonSchemaProps, type PackedSchema, type KindRegistry, type KindRegistryEntry,
   type CustomResourceDefinition, type CustomResourceDefinitionVersion, type CustomResourceDefinitionNames,
 } from "./schema/index.js";
+// Dependency-free basics: durations as ARK writes them, the error root, logging.
+export { parseGoDuration, goDurationToSeconds, GoDurationError } from "./core/go-duration.js";
+export { isArkSdkError, errorMessage } from "./core/errors.js";

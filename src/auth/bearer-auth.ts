@@ -4,10 +4,10 @@
  * Health, readiness and agent-card paths stay open by default so that probes
  * and A2A discovery work without credentials.
  */
-import type { Logger } from "../client/logger.js";
-import { silentLogger } from "../client/logger.js";
+import type { Logger } from "../core/logger.js";
+import { silentLogger } from "../core/logger.js";
 import { AuthenticationError, MissingTokenError, TokenValidationError } from "./errors.js";
-import type { Claims, GuardResult, RequestGuard } from "./request-guard.js";
+import type { Claims, GuardResult, RequestGuard } from "../core/request-guard.js";
 import type { TokenVerifier } from "./token-validator.js";
 
 /** Paths open to `GET`/`HEAD` without a token unless configured otherwise. */

@@ -3,7 +3,7 @@
  * how they are checked once so that a bad setting fails at start-up rather
  * than on every request.
  */
-import type { Logger } from "../client/logger.js";
+import type { Logger } from "../core/logger.js";
 import { AuthConfigurationError } from "./errors.js";
 
 /** Signature algorithms a validator may accept. HMAC (`HS*`) and `none` are never accepted. */

@@ -8,7 +8,7 @@
  * const app = new ExecutorApp(executor, "MyEngine", { auth: bearerAuth(validator) });
  * ```
  */
-export type { Claims, GuardResult, RequestGuard } from "./request-guard.js";
+export type { Claims, GuardResult, RequestGuard } from "../core/request-guard.js";
 export { TokenValidator, type TokenVerifier } from "./token-validator.js";
 export {
   authOptionsFromEnv,

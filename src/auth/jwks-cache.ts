@@ -13,8 +13,8 @@
  * If no usable set can be obtained, every token is refused (fail closed).
  */
 import { createLocalJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JWSHeaderParameters, type JWTVerifyGetKey } from "jose";
-import type { Logger } from "../client/logger.js";
-import { silentLogger } from "../client/logger.js";
+import type { Logger } from "../core/logger.js";
+import { silentLogger } from "../core/logger.js";
 import { AuthenticationError, TokenValidationError } from "./errors.js";
 import { fetchJson } from "./fetch-json.js";
 

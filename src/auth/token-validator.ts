@@ -6,13 +6,13 @@
  * into one of the typed errors of `./errors.ts`.
  */
 import { errors, jwtVerify, type JWTVerifyOptions } from "jose";
-import type { Logger } from "../client/logger.js";
-import { silentLogger } from "../client/logger.js";
+import type { Logger } from "../core/logger.js";
+import { silentLogger } from "../core/logger.js";
 import { authOptionsFromEnv, resolveAuthConfig, type ResolvedAuthConfig, type TokenValidatorOptions } from "./config.js";
 import { AuthenticationError, ExpiredTokenError, InvalidTokenError, MissingTokenError, TokenValidationError } from "./errors.js";
 import { JwksCache } from "./jwks-cache.js";
 import { discoverJwksUri } from "./oidc-discovery.js";
-import type { Claims } from "./request-guard.js";
+import type { Claims } from "../core/request-guard.js";
 
 /** Anything that turns a bearer token into verified claims; what {@link bearerAuth} needs. */
 export interface TokenVerifier {

@@ -3,7 +3,7 @@
  * `Request` → `Response` servers, Hono, Bun, Deno...), for services that are
  * not an `ExecutorApp`.
  */
-import type { Claims, RequestGuard } from "./request-guard.js";
+import type { Claims, RequestGuard } from "../core/request-guard.js";
 
 /** A fetch-style request handler. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;

@@ -4,12 +4,12 @@
  * broker, until Ctrl-C stops them all.
  */
 import { parseArgs } from "node:util";
-import { ArkClient } from "../client/ark-client.js";
-import { consoleLogger } from "../client/logger.js";
+import { ArkClient } from "../ark/ark-client.js";
+import { consoleLogger } from "../core/logger.js";
 import { startControlPlane, type ControlPlane } from "../testing/control-plane.js";
-import { startDispatcher, type QueryDispatcher } from "../testing/dispatcher.js";
+import { startDispatcher, type QueryDispatcher } from "../dev/dispatcher.js";
 import { ControlPlaneError } from "../testing/errors.js";
-import { startLocalBroker, type LocalBroker } from "../testing/local-broker.js";
+import { startLocalBroker, type LocalBroker } from "../dev/local-broker.js";
 import { parsePort, untilInterrupted, UsageError, type CliIo } from "./io.js";
 
 const HELP = `Usage: ark-sdk dev [options]

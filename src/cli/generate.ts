@@ -45,7 +45,7 @@ differences), 2 usage error.
 /** `--import-from` value → import specifiers. */
 export function importsFrom(value: string): RuntimeImports {
   if (!value.endsWith("/")) return packageImports(value);
-  return { meta: `${value}client/meta.js`, descriptor: `${value}client/descriptor.js`, schema: `${value}schema/index.js` };
+  return { meta: `${value}core/meta.js`, descriptor: `${value}core/descriptor.js`, schema: `${value}schema/index.js` };
 }
 
 async function differences(outDir: string, files: readonly GeneratedFile[]): Promise<string[]> {

@@ -5,12 +5,12 @@
  * stderr, so the answer can be piped.
  */
 import { parseArgs } from "node:util";
-import { ArkClient } from "../client/ark-client.js";
+import { ArkClient } from "../ark/ark-client.js";
 import { ArgumentError } from "../client/errors.js";
-import { consoleLogger } from "../client/logger.js";
-import { QueryFailedError } from "../client/query-errors.js";
-import { normalizeTimeout, type QueryRunRequest, type QueryTargetType } from "../client/query-request.js";
-import type { QueryResult } from "../client/query-result.js";
+import { consoleLogger } from "../core/logger.js";
+import { QueryFailedError } from "../ark/query-errors.js";
+import { normalizeTimeout, type QueryRunRequest, type QueryTargetType } from "../ark/query-request.js";
+import type { QueryResult } from "../ark/query-result.js";
 import { UsageError, type CliIo } from "./io.js";
 
 const HELP = `Usage: ark-sdk query <target> <input> [options]

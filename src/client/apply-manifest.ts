@@ -8,7 +8,7 @@
 
 import { parseAllDocuments } from "yaml";
 import { ArgumentError, ArkSdkError } from "./errors.js";
-import type { KubernetesObject } from "./meta.js";
+import type { KubernetesObject } from "../core/meta.js";
 import type { ApplyOptions } from "./options.js";
 import type { ApplyObject, ResourceClient } from "./resource-client.js";
 

@@ -6,8 +6,8 @@
  * `ark.core.secrets`.
  */
 
-import type { ResourceDescriptor } from "./descriptor.js";
-import type { ObjectMeta } from "./meta.js";
+import type { ResourceDescriptor } from "../core/descriptor.js";
+import type { ObjectMeta } from "../core/meta.js";
 
 /** A Secret (`v1`). `data` values are base64; `stringData` is write-only plain text. */
 export interface Secret {

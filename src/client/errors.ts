@@ -7,35 +7,10 @@
  */
 
 import type { ValidationProblem } from "../schema/index.js";
-import type { Status, StatusCause } from "./meta.js";
+import type { Status, StatusCause } from "../core/meta.js";
+import { ArkSdkError } from "../core/errors.js";
 
-/**
- * Base class of every error ark-sdk's client throws on purpose. Its `name`
- * follows the Kubernetes convention of `Status.details.name` (the object the
- * error is about) on {@link ApiError}s; the error class is in
- * `constructor.name` and in the stack trace's first line.
- */
-export class ArkSdkError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    // V8 formats the stack lazily with the then-current `name`; format it now,
-    // while `name` is still the class name, before subclasses set the object name.
-    void this.stack;
-  }
-}
-
-/** Thrown for invalid arguments (a missing name, a namespace on a cluster-scoped kind, …) before any request is sent. */
-export class ArgumentError extends ArkSdkError {
-  /** The argument or field at fault, e.g. `metadata.name`. */
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.field = field;
-  }
-}
-
-/** Thrown when configuration (kubeconfig, in-cluster service account, context) cannot be loaded. */
-export class ConfigError extends ArkSdkError {}
+export { ArkSdkError, ArgumentError, ConfigError } from "../core/errors.js";
 
 /** One `details.causes` entry of an `Invalid` (422) answer. */
 export interface InvalidCause {
@@ -165,7 +140,7 @@ export class ValidationError extends ArkSdkError {
 // class its own so a thrown NotFoundError still reads "NotFoundError: ..." even
 // though instances carry the object name in `name`.
 for (const cls of [
-  ArkSdkError, ArgumentError, ConfigError, ApiError, NotFoundError, AlreadyExistsError, ConflictError, GoneError, BadRequestError,
+  ApiError, NotFoundError, AlreadyExistsError, ConflictError, GoneError, BadRequestError,
   UnauthorizedError, ForbiddenError, ServerError, InvalidError, TooManyRequestsError, TimeoutError, ConnectionError, ValidationError,
 ]) {
   Object.defineProperty(cls.prototype, "name", { value: cls.name, writable: true, configurable: true, enumerable: false });

@@ -1,10 +1,8 @@
 /**
- * The resource client: `ArkClient` and its typed per-kind clients, the
- * generic `ResourceClient`, errors, watch/informer, configuration, and the
- * secret/configuration stores with ARK's label and annotation helpers.
+ * The generic Kubernetes resource client: `ResourceClient`, transport, errors,
+ * watch/informer, the shared object cache, configuration and manifests.
  */
 
-export { ArkClient, ArkClientV1alpha1, ArkClientV1prealpha1, type ArkClientOptions, type FromEnvOptions, type CoreClients, type SharedClientState } from "./ark-client.js";
 export {
   ResourceClient, formatLabelSelector,
   type ResourceClientOptions, type Validator, type DeepPartial, type MergePatch, type NewObject, type ApplyObject,
@@ -16,7 +14,7 @@ export type {
 export { Informer, stripManagedFields, type InformerHandlers, type InformerOptions } from "./informer.js";
 export { objectKey, type WatchEvent, type WatchEventType, type BookmarkObject } from "./watch.js";
 export { retryOnConflict, type RetryOnConflictOptions } from "./retry-on-conflict.js";
-export { backoffDelay, sleep, type BackoffOptions } from "./backoff.js";
+export { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
 export {
   ArkSdkError, ArgumentError, ConfigError, ApiError, NotFoundError, AlreadyExistsError, ConflictError, GoneError, BadRequestError,
   UnauthorizedError, ForbiddenError, ServerError, InvalidError, TooManyRequestsError, TimeoutError, ConnectionError, ValidationError,
@@ -34,31 +32,8 @@ export {
   secretDescriptor, configMapDescriptor, serviceDescriptor, namespaceDescriptor,
   type Secret, type ConfigMap, type Service, type ServicePort, type Namespace,
 } from "./core-kinds.js";
-export {
-  SecretClient, validateAndEncodeToken, calculateSecretLength,
-  type SecretSummary, type SecretInfo, type SecretDetail, type SecretMetadataInput,
-} from "./secrets.js";
-export { ConfigurationClient, CONFIGURATION_DATA_KEY, buildLabelsAndAnnotations, type Configuration, type ConfigurationMetadataInput } from "./configurations.js";
-export {
-  ARK_DOMAIN, ARK_ANNOTATION_PREFIX, ARK_RESOURCE_TYPE_ANNOTATION, CONFIGURATION_RESOURCE_TYPE, DESCRIPTION_ANNOTATION, ALIAS_ANNOTATION,
-  STREAMING_SUPPORTED_ANNOTATION, filterArkAnnotations,
-} from "./annotations.js";
-export {
-  ARK_LABEL_PREFIX, ARK_TAG_LABEL_PREFIX, TAG_PATTERN, LEGACY_TAG_PATTERN, TAG_MAX_LENGTH,
-  validateTag, validateLegacyTag, validateUpdatedTags, tagsToLabels, labelsToTags, stripTagLabels,
-} from "./labels.js";
 export { applyManifest, parseManifest, ManifestError, type ManifestOutcome, type ApplyManifestOptions, type ClientResolver } from "./apply-manifest.js";
-export { SDK_VERSION } from "./version.js";
-export type { ResourceDescriptor, PrinterColumn, ScaleSubresource } from "./descriptor.js";
-export type { ObjectMeta, OwnerReference, ManagedFieldsEntry, ListMeta, KubernetesObject, KubernetesList, Status, StatusCause } from "./meta.js";
-export { consoleLogger, silentLogger, levelFromEnv, type Logger, type LogLevel, type LogFields } from "./logger.js";
-export {
-  QueryClient, type QueryWaitOptions, type QueryRunOptions, type QueryStreamOptions,
-} from "./query-client.js";
-export { buildQuery, normalizeTimeout, STREAMING_ENABLED_ANNOTATION, type QueryRunRequest, type QueryTargetType } from "./query-request.js";
-export { readQueryResult, type QueryResult, type QueryRawMessage } from "./query-result.js";
-export { QueryFailedError, QueryCanceledError, QueryTimeoutError, QueryDeletedError, type QueryCancelReason } from "./query-errors.js";
-export { QUERY_PHASE_MEANINGS, TERMINAL_QUERY_PHASES, queryPhase, isQueryTerminal, isQuerySettled, type QueryPhase } from "./query-phases.js";
-export { BrokerStreamError, ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
-export { discoverBrokerUrl, type BrokerLookupClients } from "./query-broker.js";
-export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, type ApprovalDecision } from "./a2a-task-client.js";
+export { SDK_VERSION } from "../core/version.js";
+export type { ResourceDescriptor, PrinterColumn, ScaleSubresource } from "../core/descriptor.js";
+export type { ObjectMeta, OwnerReference, ManagedFieldsEntry, ListMeta, KubernetesObject, KubernetesList, Status, StatusCause } from "../core/meta.js";
+export { consoleLogger, silentLogger, levelFromEnv, type Logger, type LogLevel, type LogFields } from "../core/logger.js";

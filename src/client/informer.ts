@@ -5,10 +5,10 @@
  * it observes.
  */
 
-import { timerDelay, type BackoffOptions } from "./backoff.js";
+import { timerDelay, type BackoffOptions } from "../core/backoff.js";
 import { TimeoutError } from "./errors.js";
-import type { Logger } from "./logger.js";
-import type { KubernetesObject } from "./meta.js";
+import type { Logger } from "../core/logger.js";
+import type { KubernetesObject } from "../core/meta.js";
 import { isClientClosed, listWatch, objectKey, type ListWatchSource } from "./watch.js";
 
 /** Handlers an informer calls, by event name. */

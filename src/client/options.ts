@@ -3,7 +3,7 @@
  * takes a signal and a timeout; writes take `dryRun` and a field manager.
  */
 
-import type { BackoffOptions } from "./backoff.js";
+import type { BackoffOptions } from "../core/backoff.js";
 
 /** Options every call accepts. */
 export interface CallOptions {

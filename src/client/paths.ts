@@ -3,7 +3,7 @@
  * `/apis/<group>/<version>/...` otherwise, with or without a namespace.
  */
 
-import type { ResourceDescriptor } from "./descriptor.js";
+import type { ResourceDescriptor } from "../core/descriptor.js";
 import { ArgumentError } from "./errors.js";
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -5,13 +5,13 @@
  * `core-kinds.ts`, or a user's own.
  */
 
-import { timerDelay } from "./backoff.js";
-import type { ResourceDescriptor } from "./descriptor.js";
+import { timerDelay } from "../core/backoff.js";
+import type { ResourceDescriptor } from "../core/descriptor.js";
 import type { ValidateOptions, ValidationProblem } from "../schema/index.js";
 import { ArgumentError, GoneError, NotFoundError, TimeoutError, ValidationError } from "./errors.js";
 import { Informer, type InformerOptions } from "./informer.js";
-import { silentLogger, type Logger } from "./logger.js";
-import type { KubernetesList, KubernetesObject } from "./meta.js";
+import { silentLogger, type Logger } from "../core/logger.js";
+import type { KubernetesList, KubernetesObject } from "../core/meta.js";
 import type {
   ApplyOptions, CallOptions, DeleteOptions, JsonPatchOperation, LabelSelectorInput, ListOptions, ListPage, ListPageOptions,
   PatchOptions, PatchType, WaitOptions, WatchOptions, WriteOptions,

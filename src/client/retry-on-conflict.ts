@@ -4,7 +4,7 @@
  * conflict, backing off with jitter so concurrent writers spread out.
  */
 
-import { backoffDelay, sleep, type BackoffOptions } from "./backoff.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
 import { ArgumentError, isConflict, type ConflictError } from "./errors.js";
 
 // A server-side-apply ownership conflict does not go away by reading again.

@@ -8,12 +8,12 @@
 import { setMaxListeners } from "node:events";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
-import { backoffDelay, sleep, type BackoffOptions } from "./backoff.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
 import { leasePool, type PoolLease, type PoolOptions } from "./connection-pool.js";
 import { KubeCredentials, type CredentialSnapshot } from "./credentials.js";
 import { ApiError, ConnectionError, TimeoutError, decodeApiError, isTooManyRequests, type RequestContext } from "./errors.js";
-import { silentLogger, type Logger } from "./logger.js";
-import { SDK_VERSION } from "./version.js";
+import { silentLogger, type Logger } from "../core/logger.js";
+import { SDK_VERSION } from "../core/version.js";
 
 /** Who to act as (the API server checks that the real identity may impersonate). */
 export interface Impersonation {

@@ -6,10 +6,10 @@
  * and DELETED events, never a gap.
  */
 
-import { backoffDelay, sleep, type BackoffOptions } from "./backoff.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
 import { ConnectionError, GoneError, ServerError, TimeoutError, TooManyRequestsError, errorFromStatus } from "./errors.js";
-import type { Logger } from "./logger.js";
-import type { KubernetesObject, Status } from "./meta.js";
+import type { Logger } from "../core/logger.js";
+import type { KubernetesObject, Status } from "../core/meta.js";
 
 /** What a bookmark carries: only the resourceVersion the watch has reached. */
 export interface BookmarkObject {

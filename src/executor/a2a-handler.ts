@@ -7,16 +7,18 @@
  * run as tasks that end `completed`, `failed` or `canceled`.
  */
 
-import { AsyncQueue } from "../client/async-queue.js";
+import { AsyncQueue } from "../core/async-queue.js";
 import { randomUUID } from "node:crypto";
-import type { Claims } from "../auth/request-guard.js";
-import type { Logger } from "../client/logger.js";
-import { TERMINAL_TASK_STATES, type A2AArtifact, type A2AMessage, type A2AStreamEvent, type A2ATask } from "./a2a.js";
-import { readSendParams, readTaskParams } from "./a2a-params.js";
-import { ExecutionAbortedError, errorMessage } from "./errors.js";
+import type { Claims } from "../core/request-guard.js";
+import type { Logger } from "../core/logger.js";
+import { TERMINAL_TASK_STATES, type A2AArtifact, type A2AMessage, type A2AStreamEvent, type A2ATask } from "../protocol/a2a.js";
+import { readSendParams, readTaskParams } from "../protocol/a2a-params.js";
+import { ExecutionAbortedError } from "./errors.js";
+import { errorMessage } from "../core/errors.js";
 import { conversationIdFor, type ExecutionRuntime } from "./execution-runtime.js";
-import { JsonRpcError, JsonRpcErrorCode, rpcError, rpcResult, toJsonRpcError, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.js";
-import { extractQueryRef } from "./query-extension.js";
+import { JsonRpcError, JsonRpcErrorCode, rpcError, rpcResult, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "../protocol/jsonrpc.js";
+import { toJsonRpcError } from "./rpc-errors.js";
+import { extractQueryRef } from "../protocol/query-extension.js";
 import { sseEvent } from "./http-io.js";
 import { snapshotTask, type TaskRecord, type TaskStore } from "./task-store.js";
 

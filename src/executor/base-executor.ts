@@ -5,7 +5,7 @@
  */
 
 import type { ExecutionContext } from "./execution-context.js";
-import type { Message } from "./messages.js";
+import type { Message } from "../protocol/messages.js";
 import { renderTemplate } from "./prompt-template.js";
 import type { AgentConfig, ExecutionEngineRequest } from "./types.js";
 

@@ -6,10 +6,10 @@
  * not await them. A broker failure is logged and never fails the execution.
  */
 
-import { silentLogger, type Logger } from "../client/logger.js";
-import { errorMessage } from "./errors.js";
-import type { TokenUsage, ToolCall, WireMessage } from "./messages.js";
-import type { QueryRef } from "./query-extension.js";
+import { silentLogger, type Logger } from "../core/logger.js";
+import { errorMessage } from "../core/errors.js";
+import type { TokenUsage, ToolCall, WireMessage } from "../protocol/messages.js";
+import type { QueryRef } from "../protocol/query-extension.js";
 import type { ExecutionEngineRequest } from "./types.js";
 
 /** Who the chunks are about. */

@@ -7,24 +7,25 @@
  * request. Also discovers the namespace's broker and writes Query phases.
  */
 
-import { ArkClient, type FromEnvOptions } from "../client/ark-client.js";
-import { consoleLogger, type Logger } from "../client/logger.js";
-import type { KubernetesObject } from "../client/meta.js";
+import { ArkClient, type FromEnvOptions } from "../ark/ark-client.js";
+import { consoleLogger, type Logger } from "../core/logger.js";
+import type { KubernetesObject } from "../core/meta.js";
 import type { ResourceClient } from "../client/resource-client.js";
-import { SDK_VERSION } from "../client/version.js";
-import { BrokerDiscovery } from "./broker-discovery.js";
+import { SDK_VERSION } from "../core/version.js";
+import { BrokerDiscovery } from "../ark/broker-discovery.js";
 import { brokerStreamFor, type BrokerStream } from "./broker-client.js";
-import { GoDurationError, QueryResolutionError } from "./errors.js";
-import { goDurationToSeconds, parseGoDuration } from "./go-duration.js";
-import { ObjectCache, type CacheMode, type CacheStats } from "./object-cache.js";
+import { GoDurationError } from "../core/go-duration.js";
+import { QueryResolutionError } from "../ark/errors.js";
+import { goDurationToSeconds, parseGoDuration } from "../core/go-duration.js";
+import { ObjectCache, type CacheMode, type CacheStats } from "../client/object-cache.js";
 import { renderTemplate } from "./prompt-template.js";
-import type { QueryRef } from "./query-extension.js";
+import type { QueryRef } from "../protocol/query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
-import { QueryStatusWriter } from "./query-status.js";
-import { authorizeOverride } from "./team-membership.js";
+import { QueryStatusWriter } from "../ark/query-status.js";
+import { authorizeOverride } from "../ark/team-membership.js";
 import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, Parameter } from "./types.js";
-import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "./value-source.js";
-import { isRecord } from "./json-record.js";
+import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
+import { isRecord } from "../core/json.js";
 
 /** Options of {@link ClusterQueryResolver}. */
 export interface ClusterQueryResolverOptions {

@@ -5,12 +5,16 @@
  * it on the executor object, which concurrent requests overwrite).
  */
 
-import type { Claims } from "../auth/request-guard.js";
-import type { Logger } from "../client/logger.js";
+import type { Claims } from "../core/request-guard.js";
+import type { Logger } from "../core/logger.js";
 import type { BrokerStream, StreamedToolCall } from "./broker-client.js";
-import { ExecutionAbortedError, errorMessage, type AbortCause } from "./errors.js";
-import { addTokenUsage, validateTokenUsage, type TokenUsage } from "./messages.js";
-import type { QueryRef } from "./query-extension.js";
+import { ExecutionAbortedError, type AbortCause } from "./errors.js";
+import { errorMessage } from "../core/errors.js";
+import { addTokenUsage, validateTokenUsage, type TokenUsage } from "../protocol/messages.js";
+import type { QueryRef } from "../protocol/query-extension.js";
+import type { QueryPhaseWriter } from "../ark/query-status.js";
+
+export type { QueryPhaseWriter } from "../ark/query-status.js";
 import { scopedLogger } from "./scoped-logger.js";
 
 /** What an engine can do and know while it runs one query. */
@@ -47,11 +51,6 @@ export interface ExecutionContext {
   reportUsage(usage: TokenUsage): void;
   /** `fetch` that aborts with {@link signal} (combined with `init.signal` when given). */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
-}
-
-/** Writes a Query's phase; implemented by the cluster-backed status updater. */
-export interface QueryPhaseWriter {
-  updatePhase(ref: QueryRef, phase: string, reason: string, message: string): Promise<void>;
 }
 
 /** Where an execution's output goes besides its answer. */

@@ -7,16 +7,17 @@
  */
 
 import { randomUUID } from "node:crypto";
-import type { Claims } from "../auth/request-guard.js";
-import type { Logger } from "../client/logger.js";
-import type { A2AMessage } from "./a2a.js";
+import type { Claims } from "../core/request-guard.js";
+import type { Logger } from "../core/logger.js";
+import type { A2AMessage } from "../protocol/a2a.js";
 import type { BaseExecutor } from "./base-executor.js";
 import type { BrokerStream } from "./broker-client.js";
-import { textOfParts } from "./controller-wire.js";
-import { ExecutorError, errorMessage } from "./errors.js";
+import { textOfParts } from "../protocol/controller-wire.js";
+import { ExecutorError } from "./errors.js";
+import { errorMessage } from "../core/errors.js";
 import { ExecutionRun } from "./execution-context.js";
-import { responseText, toWireMessage, toWireTokenUsage, type Message, type TokenUsage, type WireMessage } from "./messages.js";
-import { QUERY_EXTENSION_METADATA_KEY, type QueryRef } from "./query-extension.js";
+import { responseText, toWireMessage, toWireTokenUsage, type Message, type TokenUsage, type WireMessage } from "../protocol/messages.js";
+import { QUERY_EXTENSION_METADATA_KEY, type QueryRef } from "../protocol/query-extension.js";
 import type { QueryResolver, ResolvedQuery } from "./query-resolver.js";
 import type { ExecutionTracing } from "./telemetry.js";
 import type { ExecutionEngineRequest } from "./types.js";

@@ -10,16 +10,16 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Claims, RequestGuard } from "../auth/request-guard.js";
-import { consoleLogger, type Logger } from "../client/logger.js";
+import type { Claims, RequestGuard } from "../core/request-guard.js";
+import { consoleLogger, type Logger } from "../core/logger.js";
 import { handleRpc, type A2AHandlerDeps } from "./a2a-handler.js";
-import type { A2AAgentCard, A2AAgentSkill } from "./a2a.js";
-import { buildAgentCard } from "./agent-card.js";
+import type { A2AAgentCard, A2AAgentSkill } from "../protocol/a2a.js";
+import { buildAgentCard } from "../protocol/agent-card.js";
 import type { BaseExecutor } from "./base-executor.js";
-import { errorMessage } from "./errors.js";
+import { errorMessage } from "../core/errors.js";
 import { ExecutionRuntime } from "./execution-runtime.js";
 import { BodyTooLargeError, jsonReply, readNodeBody, readRequestBody, SSE_HEADERS, type IncomingCall, type Reply } from "./http-io.js";
-import { JsonRpcError, JsonRpcErrorCode, parseJsonRpcRequest, rpcError } from "./jsonrpc.js";
+import { JsonRpcError, JsonRpcErrorCode, parseJsonRpcRequest, rpcError } from "../protocol/jsonrpc.js";
 import type { QueryResolver } from "./query-resolver.js";
 import { handleRestExecute } from "./rest-execute.js";
 import { TaskStore } from "./task-store.js";

@@ -26,74 +26,23 @@ export type {
   Parameter,
   ToolDefinition,
 } from "./types.js";
-export type { Message, ToolCall, TokenUsage, WireMessage, WireTokenUsage } from "./messages.js";
+export type { Message, ToolCall, TokenUsage, WireMessage, WireTokenUsage } from "../protocol/messages.js";
 export { renderTemplate } from "./prompt-template.js";
 
 // Query resolution
 export type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
 export { ClusterQueryResolver, DEFAULT_QUERY_TIMEOUT, type ClusterQueryResolverOptions } from "./cluster-resolver.js";
 export { StaticQueryResolver, type StaticQuery } from "./static-resolver.js";
-export type { CacheMode, CacheStats } from "./object-cache.js";
-export { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
-export { teamReachesAgent, type TeamReader, type TeamShape } from "./team-membership.js";
+export type { CacheMode, CacheStats } from "../client/object-cache.js";
+export { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv, type ServiceAddress, type ServiceUrlResolver } from "../ark/value-source.js";
+export { teamReachesAgent, type TeamReader, type TeamShape } from "../ark/team-membership.js";
 
-// The ARK query extension and the controller's side of the wire
-export {
-  QUERY_EXTENSION_URI,
-  QUERY_EXTENSION_METADATA_KEY,
-  extractQueryRef,
-  type QueryRef,
-  type QueryTargetRef,
-} from "./query-extension.js";
-export {
-  CONTROLLER_REQUEST_HEADERS,
-  buildMessageSendRequest,
-  buildMessageSendBody,
-  encodeGoJson,
-  readEngineResponse,
-  subTargetConversationId,
-  textOfParts,
-  type EngineOutcome,
-  type QueryDispatch,
-  type QueryTokenUsage,
-} from "./controller-wire.js";
-export { JsonRpcErrorCode, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcResponse } from "./jsonrpc.js";
-export type {
-  A2AAgentCard,
-  A2AAgentExtension,
-  A2AAgentSkill,
-  A2AArtifact,
-  A2AMessage,
-  A2AMessageSendParams,
-  A2APart,
-  A2AStreamEvent,
-  A2ATask,
-  A2ATaskArtifactUpdateEvent,
-  A2ATaskState,
-  A2ATaskStatus,
-  A2ATaskStatusUpdateEvent,
-  A2ATextPart,
-} from "./a2a.js";
-export { buildAgentCard, type AgentCardOptions } from "./agent-card.js";
-
-// Wire conversions (REST /execute, raw messages)
-export { fromWireMessage, toWireMessage, toWireTokenUsage } from "./messages.js";
-export { fromWireRequest, toWireRequest, toWireResponse } from "./types.js";
-
-// Broker, status, durations
-export { BrokerStream, type BrokerStreamOptions, type BrokerChunk, type StreamedToolCall } from "./broker-client.js";
-export { BrokerDiscovery, STREAMING_CONFIG_NAME, parseStreamingConfig, type StreamingConfig } from "./broker-discovery.js";
-export { QueryStatusWriter, mergeCondition } from "./query-status.js";
-export { parseGoDuration, goDurationToSeconds } from "./go-duration.js";
+// The ARK query reference an engine receives
+export type { QueryRef, QueryTargetRef } from "../protocol/query-extension.js";
+export type { StreamedToolCall } from "./broker-client.js";
 
 // Errors
-export {
-  ExecutorError,
-  ExecutionAbortedError,
-  GoDurationError,
-  QueryRefError,
-  QueryResolutionError,
-  WireFormatError,
-  type AbortCause,
-  type ResolutionFailureReason,
-} from "./errors.js";
+export { ExecutorError, ExecutionAbortedError, type AbortCause } from "./errors.js";
+export { GoDurationError } from "../core/go-duration.js";
+export { QueryRefError, WireFormatError } from "../protocol/errors.js";
+export { QueryResolutionError, type ResolutionFailureReason } from "../ark/errors.js";

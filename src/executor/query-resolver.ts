@@ -8,7 +8,7 @@
 
 import type { BrokerStream } from "./broker-client.js";
 import type { QueryPhaseWriter } from "./execution-context.js";
-import type { QueryRef } from "./query-extension.js";
+import type { QueryRef } from "../protocol/query-extension.js";
 import type { ExecutionEngineRequest } from "./types.js";
 
 /** Inputs of a resolution besides the reference. */

@@ -6,9 +6,10 @@
  * (it treats a non-empty `error` as failure).
  */
 
-import type { Claims } from "../auth/request-guard.js";
-import type { Logger } from "../client/logger.js";
-import { WireFormatError, errorMessage } from "./errors.js";
+import type { Claims } from "../core/request-guard.js";
+import type { Logger } from "../core/logger.js";
+import { WireFormatError } from "../protocol/errors.js";
+import { errorMessage } from "../core/errors.js";
 import type { ExecutionRuntime } from "./execution-runtime.js";
 import { jsonReply, type Reply } from "./http-io.js";
 import { fromWireRequest, toWireResponse, type ExecutionEngineRequest } from "./types.js";

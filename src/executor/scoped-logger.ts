@@ -3,7 +3,7 @@
  * an engine's logs can be told apart when executions run concurrently.
  */
 
-import type { LogFields, Logger } from "../client/logger.js";
+import type { LogFields, Logger } from "../core/logger.js";
 
 /** `base` with `fields` merged into every entry (entry fields win). */
 export function scopedLogger(base: Logger, fields: LogFields): Logger {

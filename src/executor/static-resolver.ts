@@ -4,10 +4,10 @@
  * like a missing one would on a cluster.
  */
 
-import type { Logger } from "../client/logger.js";
+import type { Logger } from "../core/logger.js";
 import { brokerStreamFor, type BrokerStream } from "./broker-client.js";
-import { QueryResolutionError } from "./errors.js";
-import type { QueryRef } from "./query-extension.js";
+import { QueryResolutionError } from "../ark/errors.js";
+import type { QueryRef } from "../protocol/query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
 import type { ExecutionEngineRequest } from "./types.js";
 

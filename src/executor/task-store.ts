@@ -5,7 +5,7 @@
  * when the store is full (the Python SDK's store grows without limit).
  */
 
-import { TERMINAL_TASK_STATES, type A2AMessage, type A2ATask, type A2ATaskState } from "./a2a.js";
+import { TERMINAL_TASK_STATES, type A2AMessage, type A2ATask, type A2ATaskState } from "../protocol/a2a.js";
 
 /** One task and the means to cancel it. */
 export interface TaskRecord {

@@ -9,9 +9,9 @@
  */
 
 import type * as OtelApi from "@opentelemetry/api";
-import type { Logger } from "../client/logger.js";
-import { SDK_VERSION } from "../client/version.js";
-import { errorMessage } from "./errors.js";
+import type { Logger } from "../core/logger.js";
+import { SDK_VERSION } from "../core/version.js";
+import { errorMessage } from "../core/errors.js";
 
 /** A started execution span. */
 export interface ExecutionSpan {

@@ -6,9 +6,9 @@
  * the REST `/execute` protocol.
  */
 
-import { WireFormatError } from "./errors.js";
-import { fromWireMessage, toWireMessage, toWireTokenUsage, type Message, type TokenUsage } from "./messages.js";
-import { isRecord } from "./json-record.js";
+import { WireFormatError } from "../protocol/errors.js";
+import { fromWireMessage, toWireMessage, toWireTokenUsage, type Message, type TokenUsage } from "../protocol/messages.js";
+import { isRecord } from "../core/json.js";
 
 /** A resolved agent parameter (prompt template variable). */
 export interface Parameter {

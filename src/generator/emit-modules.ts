@@ -22,7 +22,7 @@ export interface RuntimeImports {
 }
 
 /** Imports for code inside this repository's `src/generated/`. */
-export const INTERNAL_IMPORTS: RuntimeImports = { meta: "../client/meta.js", descriptor: "../client/descriptor.js", schema: "../schema/index.js" };
+export const INTERNAL_IMPORTS: RuntimeImports = { meta: "../core/meta.js", descriptor: "../core/descriptor.js", schema: "../schema/index.js" };
 
 /** Imports for code generated into a user's project: everything from the `ark-sdk` package. */
 export function packageImports(specifier = "ark-sdk"): RuntimeImports {

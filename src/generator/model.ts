@@ -3,7 +3,7 @@
  * version of each CRD, with cleaned schema, descriptor facts and the names
  * the generated code uses.
  */
-import type { PrinterColumn, ScaleSubresource } from "../client/descriptor.js";
+import type { PrinterColumn, ScaleSubresource } from "../core/descriptor.js";
 import type { CustomResourceDefinition } from "../schema/crd.js";
 import type { JsonSchemaProps } from "../schema/json-schema.js";
 import { GeneratorError } from "./errors.js";

@@ -3,7 +3,7 @@
  * a control plane can install the kinds an SDK was generated for without the
  * original YAML (and without its description texts).
  */
-import type { ResourceDescriptor } from "../client/descriptor.js";
+import type { ResourceDescriptor } from "../core/descriptor.js";
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion } from "./crd.js";
 import { unpackSchema, type PackedSchema } from "./json-schema.js";
 

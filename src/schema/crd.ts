@@ -3,7 +3,7 @@
  * generator reads (files or a live cluster) and what
  * `arkCustomResourceDefinitions()` hands to a control plane.
  */
-import type { ObjectMeta } from "../client/meta.js";
+import type { ObjectMeta } from "../core/meta.js";
 import type { JsonSchemaProps } from "./json-schema.js";
 
 /** Names of a kind (`spec.names`). */

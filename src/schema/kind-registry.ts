@@ -3,7 +3,7 @@
  * `arkCustomResourceDefinitions`: from `apiVersion` + `kind` to what the SDK
  * knows about it.
  */
-import type { ResourceDescriptor } from "../client/descriptor.js";
+import type { ResourceDescriptor } from "../core/descriptor.js";
 import type { CustomResourceDefinition } from "./crd.js";
 import { buildCustomResourceDefinitions, type KindVersionEntry } from "./crd-builder.js";
 import type { ValidationProblem } from "./problem.js";

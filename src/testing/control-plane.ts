@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { sleep } from "../client/backoff.js";
+import { sleep } from "../core/backoff.js";
 import { arkCustomResourceDefinitions } from "../generated/index.js";
 import { ApiConnection } from "./api-requests.js";
 import { findBinaries, type ControlPlaneBinaries } from "./binaries.js";

@@ -6,7 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { sleep } from "../client/backoff.js";
+import { sleep } from "../core/backoff.js";
 import type { ApiConnection } from "./api-requests.js";
 import type { CustomResourceDefinition } from "../schema/index.js";
 import { ControlPlaneError } from "./errors.js";

@@ -14,7 +14,6 @@ export {
   type LocalOidcIssuerOptions,
   type LocalIssuerAlgorithm,
   type SignOptions,
-} from "../auth/local-oidc-issuer.js";
-export { startLocalBroker, loopbackServiceUrl, type LocalBroker, type LocalBrokerOptions, type StoredMessage } from "./local-broker.js";
-export { startDispatcher, type QueryDispatcher, type DispatcherOptions, type DispatchRecord, type DispatcherStats } from "./dispatcher.js";
-export { DispatchError } from "./dispatcher-errors.js";
+} from "./local-oidc-issuer.js";
+// The development dispatcher and local broker (`src/dev`), for tests that run queries end to end.
+export * from "../dev/index.js";

@@ -12,8 +12,8 @@ import {
   type BearerAuthOptions,
   type TokenVerifier,
 } from "../../src/auth/index.js";
-import type { LogFields, Logger } from "../../src/client/logger.js";
-import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/auth/local-oidc-issuer.js";
+import type { LogFields, Logger } from "../../src/core/logger.js";
+import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/testing/local-oidc-issuer.js";
 import { serveFetch, type ServedHandler } from "./helpers/serve-fetch.js";
 
 let idp: LocalOidcIssuer;

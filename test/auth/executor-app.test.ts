@@ -4,18 +4,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { bearerAuth, TokenValidator, type Claims } from "ark-sdk/auth";
-import {
-  BaseExecutor,
-  buildMessageSendBody,
-  ExecutorApp,
-  readEngineResponse,
-  StaticQueryResolver,
-  type ExecutionContext,
-  type ExecutionEngineRequest,
-  type Message,
-} from "ark-sdk/executor";
-import { silentLogger } from "../../src/client/logger.js";
-import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/auth/local-oidc-issuer.js";
+import { BaseExecutor, ExecutorApp, StaticQueryResolver, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { buildMessageSendBody, readEngineResponse } from "ark-sdk/protocol";
+import { silentLogger } from "../../src/core/logger.js";
+import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/testing/local-oidc-issuer.js";
 
 /** Answers with who called it, and remembers every caller it saw. */
 class WhoAmIEngine extends BaseExecutor {

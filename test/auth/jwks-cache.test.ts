@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, afterEach, describe, it } from "node:test";
 import { jwtVerify } from "jose";
 import { JwksCache, TokenValidationError, TokenValidator, type TokenValidatorOptions } from "../../src/auth/index.js";
-import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/auth/local-oidc-issuer.js";
+import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/testing/local-oidc-issuer.js";
 import { assertRefused } from "./helpers/assert-refused.js";
 
 const cleanups: (() => Promise<void>)[] = [];

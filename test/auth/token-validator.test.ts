@@ -11,7 +11,7 @@ import {
   TokenValidator,
   type TokenValidatorOptions,
 } from "../../src/auth/index.js";
-import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/auth/local-oidc-issuer.js";
+import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/testing/local-oidc-issuer.js";
 import { assertRefused } from "./helpers/assert-refused.js";
 
 let idp: LocalOidcIssuer;

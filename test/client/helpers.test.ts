@@ -7,17 +7,17 @@ import {
   ServerError, TimeoutError, TooManyRequestsError, UnauthorizedError, ValidationError, decodeApiError, isAlreadyExists, isConflict, isInvalid,
   isNotFound, parseRetryAfter,
 } from "../../src/client/errors.js";
-import { backoffDelay } from "../../src/client/backoff.js";
-import { calculateSecretLength, validateAndEncodeToken } from "../../src/client/secrets.js";
-import { filterArkAnnotations } from "../../src/client/annotations.js";
-import { labelsToTags, stripTagLabels, tagsToLabels, validateLegacyTag, validateTag, validateUpdatedTags } from "../../src/client/labels.js";
+import { backoffDelay } from "../../src/core/backoff.js";
+import { calculateSecretLength, validateAndEncodeToken } from "../../src/ark/secrets.js";
+import { filterArkAnnotations } from "../../src/ark/annotations.js";
+import { labelsToTags, stripTagLabels, tagsToLabels, validateLegacyTag, validateTag, validateUpdatedTags } from "../../src/ark/labels.js";
 import { formatLabelSelector } from "../../src/client/resource-client.js";
 import { parseManifest } from "../../src/client/apply-manifest.js";
 import { stripManagedFields } from "../../src/client/informer.js";
-import { buildLabelsAndAnnotations } from "../../src/client/configurations.js";
+import { buildLabelsAndAnnotations } from "../../src/ark/configurations.js";
 import { collectionPath, objectPath } from "../../src/client/paths.js";
 import { namespaceDescriptor, secretDescriptor } from "../../src/client/core-kinds.js";
-import type { ResourceDescriptor } from "../../src/client/descriptor.js";
+import type { ResourceDescriptor } from "../../src/core/descriptor.js";
 
 const request = { method: "GET", path: "/apis/x", kind: "Agent", name: "a" };
 const status = (code: number, reason: string, extra: Record<string, unknown> = {}) =>
@@ -200,7 +200,7 @@ describe("ValidationError", () => {
 
 describe("timerDelay", () => {
   it("keeps delays setTimeout would otherwise fire at once", async () => {
-    const { timerDelay, TIMER_MAX } = await import("../../src/client/backoff.js");
+    const { timerDelay, TIMER_MAX } = await import("../../src/core/backoff.js");
     assert.equal(timerDelay(1_000), 1_000);
     assert.equal(timerDelay(-5), 0);
     assert.equal(timerDelay(30 * 24 * 3600 * 1000), TIMER_MAX);

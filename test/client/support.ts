@@ -5,9 +5,9 @@ import net from "node:net";
 import { after, before } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
-import { ArkClient, type ArkClientOptions } from "../../src/client/ark-client.js";
-import type { KubernetesObject, ObjectMeta } from "../../src/client/meta.js";
-import type { ResourceDescriptor } from "../../src/client/descriptor.js";
+import { ArkClient, type ArkClientOptions } from "../../src/ark/ark-client.js";
+import type { KubernetesObject, ObjectMeta } from "../../src/core/meta.js";
+import type { ResourceDescriptor } from "../../src/core/descriptor.js";
 
 /** An Agent as these tests use it. */
 export interface TestAgent extends KubernetesObject {

@@ -13,7 +13,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { Transport } from "../../src/client/transport.js";
 import { sharedPoolCount } from "../../src/client/connection-pool.js";
 import { ConnectionError, ServerError, TimeoutError, TooManyRequestsError, UnauthorizedError } from "../../src/client/errors.js";
-import { SDK_VERSION } from "../../src/client/version.js";
+import { SDK_VERSION } from "../../src/core/version.js";
 
 type Reply = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

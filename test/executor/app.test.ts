@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import type { Message as A2AJsMessage, Task as A2AJsTask } from "@a2a-js/sdk";
-import { ExecutionAbortedError, ExecutorApp, StaticQueryResolver, QUERY_EXTENSION_METADATA_KEY, QUERY_EXTENSION_URI } from "ark-sdk/executor";
+import { ExecutionAbortedError, ExecutorApp, StaticQueryResolver } from "ark-sdk/executor";
+import { QUERY_EXTENSION_METADATA_KEY, QUERY_EXTENSION_URI } from "ark-sdk/protocol";
 import { TestEngine, plainRequest, postLikeController, sendBody } from "./helpers.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");

@@ -5,16 +5,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { ArkClient } from "ark-sdk";
-import {
-  ClusterQueryResolver,
-  ExecutionAbortedError,
-  ExecutorApp,
-  QUERY_EXTENSION_METADATA_KEY,
-  QUERY_EXTENSION_URI,
-  buildMessageSendBody,
-  readEngineResponse,
-  type ExecutionEngineRequest,
-} from "ark-sdk/executor";
+import { ClusterQueryResolver, ExecutionAbortedError, ExecutorApp, type ExecutionEngineRequest } from "ark-sdk/executor";
+import { QUERY_EXTENSION_METADATA_KEY, QUERY_EXTENSION_URI, buildMessageSendBody, readEngineResponse } from "ark-sdk/protocol";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
 import { TestEngine, postLikeController, startRecordingBroker } from "./helpers.js";
 

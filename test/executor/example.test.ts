@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { ArkClient } from "ark-sdk";
-import { buildMessageSendBody, readEngineResponse } from "ark-sdk/executor";
+import { buildMessageSendBody, readEngineResponse } from "ark-sdk/protocol";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
 import { postLikeController } from "./helpers.js";
 

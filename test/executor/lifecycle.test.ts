@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RequestGuard } from "ark-sdk/auth";
-import { BaseExecutor, ExecutionAbortedError, ExecutorApp, StaticQueryResolver, toWireRequest, type ExecutionContext, type Message } from "ark-sdk/executor";
+import { BaseExecutor, ExecutionAbortedError, ExecutorApp, StaticQueryResolver, type ExecutionContext, type Message } from "ark-sdk/executor";
+import { toWireRequest } from "../../src/executor/types.js";
 import { TestEngine, plainRequest, postLikeController, sendBody } from "./helpers.js";
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };

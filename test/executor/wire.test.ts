@@ -3,30 +3,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import {
-  QUERY_EXTENSION_METADATA_KEY,
-  QUERY_EXTENSION_URI,
-  QueryRefError,
-  WireFormatError,
-  buildMessageSendBody,
-  encodeGoJson,
-  extractQueryRef,
-  fromWireMessage,
-  fromWireRequest,
-  goDurationToSeconds,
-  mergeCondition,
-  parseGoDuration,
-  parseStreamingConfig,
-  readEngineResponse,
-  renderTemplate,
-  subTargetConversationId,
-  toWireMessage,
-  toWireRequest,
-  toWireTokenUsage,
-} from "ark-sdk/executor";
+import { QUERY_EXTENSION_METADATA_KEY, QUERY_EXTENSION_URI, buildMessageSendBody, encodeGoJson, extractQueryRef, fromWireMessage, readEngineResponse, subTargetConversationId, toWireMessage, toWireTokenUsage } from "ark-sdk/protocol";
+import { QueryRefError, WireFormatError, renderTemplate } from "ark-sdk/executor";
+import { fromWireRequest, toWireRequest } from "../../src/executor/types.js";
+import { goDurationToSeconds, mergeCondition, parseGoDuration, parseStreamingConfig } from "ark-sdk";
 import type { Condition } from "ark-sdk";
 import { parseBaggage, parseTraceparent } from "../../src/executor/telemetry.js";
-import { parseJsonRpcRequest, JsonRpcError } from "../../src/executor/jsonrpc.js";
+import { parseJsonRpcRequest, JsonRpcError } from "../../src/protocol/jsonrpc.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 

@@ -11,7 +11,7 @@ import { descriptorFor, validateObject } from "../../src/generated/index.js";
 import { generate, readClusterCrds, readCrdFiles } from "../../src/generator/index.js";
 import { run } from "../../src/cli/generate.js";
 import { createValidator, type JsonSchemaProps, type ValidationProblem } from "../../src/schema/index.js";
-import type { ObjectMeta } from "../../src/client/meta.js";
+import type { ObjectMeta } from "../../src/core/meta.js";
 import { VALID_OBJECTS, agent, a2aTask, mcpServer, model, query, team, tool } from "./fixtures/typed-objects.js";
 import { testCrd } from "./helpers/crd-builder.js";
 import { causesOf, collectionPath, kubeRequest, type KubeResponse } from "./helpers/kube-request.js";

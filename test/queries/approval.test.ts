@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ApprovalStateError, ArkClient, consoleLogger, QueryCanceledError, QueryFailedError, isQueryTerminal } from "ark-sdk";
-import { QUERY_EXTENSION_METADATA_KEY } from "ark-sdk/executor";
+import { QUERY_EXTENSION_METADATA_KEY } from "ark-sdk/protocol";
 import { startDispatcher, type QueryDispatcher } from "ark-sdk/testing";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
 import { silent } from "./helpers.js";

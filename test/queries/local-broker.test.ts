@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { BrokerStreamError, readBrokerStream } from "ark-sdk";
-import { BrokerStream } from "ark-sdk/executor";
+import { BrokerStream } from "../../src/executor/broker-client.js";
 import { startLocalBroker, type LocalBroker } from "ark-sdk/testing";
 
 let broker: LocalBroker;

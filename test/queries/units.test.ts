@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ArgumentError, ChunkReader, approvalDecisionOf, buildQuery, isQuerySettled, readQueryResult, type A2ATask, type Query } from "ark-sdk";
-import { statusWithOutcome, completedCondition, errorResponse, formatGoDuration } from "../../src/testing/dispatcher-status.js";
-import { fillTemplate } from "../../src/testing/dispatcher-input.js";
-import { cascadeCount, phaseOfState, settleApproval } from "../../src/testing/dispatcher-approvals.js";
+import { statusWithOutcome, completedCondition, errorResponse, formatGoDuration } from "../../src/dev/dispatcher-status.js";
+import { fillTemplate } from "../../src/dev/dispatcher-input.js";
+import { cascadeCount, phaseOfState, settleApproval } from "../../src/dev/dispatcher-approvals.js";
 import { DispatchError } from "ark-sdk/testing";
 
 const query = (status: Query["status"], spec: Partial<Query["spec"]> = {}): Query => ({

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ArkClient, type Query } from "ark-sdk";
-import { QueryWatchHub, type QueryChange } from "../../src/client/query-watch-hub.js";
+import { QueryWatchHub, type QueryChange } from "../../src/ark/query-watch-hub.js";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
 import { silent } from "./helpers.js";
 

@@ -1,0 +1,274 @@
+/**
+ * The entry point: `ArkClient` with one typed {@link ResourceClient} per ARK
+ * kind, the core kinds ARK uses, the secret and configuration stores, and
+ * manifest apply. `ArkClientV1alpha1` / `ArkClientV1prealpha1` give the kinds
+ * of one API version, like the Python SDK's versioned clients. All clients
+ * made from one another share one transport and connection pool.
+ */
+
+import type { KubeConfig } from "@kubernetes/client-node";
+import {
+  a2aServerDescriptor, a2aTaskDescriptor, agentDescriptor, arkConfigDescriptor, executionEngineDescriptor, mcpServerDescriptor,
+  memoryDescriptor, modelDescriptor, queryDescriptor, teamDescriptor, toolDescriptor, validateObject,
+  type A2AServer, type Agent, type ArkConfig, type ExecutionEngine, type MCPServer, type Memory, type Model, type Team, type Tool,
+} from "../generated/index.js";
+import { applyManifest, type ApplyManifestOptions, type ManifestOutcome } from "../client/apply-manifest.js";
+import { loadConfig, resolveNamespace, type LoadConfigOptions } from "../client/config.js";
+import type { PoolOptions } from "../client/connection-pool.js";
+import { configMapDescriptor, namespaceDescriptor, secretDescriptor, serviceDescriptor, type ConfigMap, type Namespace, type Secret, type Service } from "../client/core-kinds.js";
+import { ConfigurationClient } from "./configurations.js";
+import type { ResourceDescriptor } from "../core/descriptor.js";
+import { consoleLogger, type Logger } from "../core/logger.js";
+import type { KubernetesObject } from "../core/meta.js";
+import { checkNamespace } from "../client/paths.js";
+import { A2ATaskClient } from "./a2a-task-client.js";
+import { QueryClient } from "./query-client.js";
+import { ResourceClient, type ResourceClientOptions } from "../client/resource-client.js";
+import { SecretClient } from "./secrets.js";
+import { Transport, type Impersonation, type RetryOptions } from "../client/transport.js";
+
+/** Options of the ARK clients. */
+export interface ArkClientOptions {
+  /** A loaded client-node KubeConfig (its current context is used). */
+  kubeConfig: KubeConfig;
+  /** Default namespace (default: the in-cluster namespace file, else the context's namespace, else `default`). */
+  namespace?: string;
+  /** Act as another user and groups (one `Impersonate-Group` header per group). */
+  impersonate?: Impersonation;
+  /** `User-Agent` (default `ark-sdk/<version>`). */
+  userAgent?: string;
+  /** Default field manager of writes and server-side apply (default `ark-sdk`). */
+  fieldManager?: string;
+  /** Client-side schema validation of ARK kinds before create/update/apply (default true). */
+  validate?: boolean;
+  /** Where the client logs (default: stderr at `ARK_SDK_LOG_LEVEL`, else `warn`). */
+  logger?: Logger;
+  /** Deadline of each call including retries, ms (default 30,000). */
+  timeout?: number;
+  /** Retries of transient failures. */
+  retry?: RetryOptions;
+  /** Connection pool tuning. */
+  pool?: PoolOptions;
+}
+
+/** Options of `fromEnv`: how to find the configuration (see `config.ts`), plus the client's options. */
+export type FromEnvOptions = Omit<ArkClientOptions, "kubeConfig"> & Omit<LoadConfigOptions, "namespace" | "logger">;
+
+/** The built-in kinds ARK resolves values from. */
+export interface CoreClients {
+  secrets: ResourceClient<Secret>;
+  configMaps: ResourceClient<ConfigMap>;
+  services: ResourceClient<Service>;
+  /** Cluster-scoped. */
+  namespaces: ResourceClient<Namespace>;
+}
+
+/** @internal What clients made from one another share. */
+export interface SharedClientState {
+  transport: Transport;
+  fieldManager: string;
+  validate: boolean;
+  logger: Logger;
+}
+
+function createShared(options: ArkClientOptions): { shared: SharedClientState; namespace: string } {
+  const logger = options.logger ?? consoleLogger(undefined, "ark-sdk:client");
+  const transport = new Transport({
+    kubeConfig: options.kubeConfig, userAgent: options.userAgent, impersonate: options.impersonate, logger,
+    timeoutMs: options.timeout, retry: options.retry, pool: options.pool,
+  });
+  const namespace = checkNamespace("namespace", options.namespace ?? resolveNamespace(options.kubeConfig, undefined).namespace);
+  return { shared: { transport, fieldManager: options.fieldManager ?? "ark-sdk", validate: options.validate ?? true, logger }, namespace };
+}
+
+/** Loads the configuration the way `fromEnv` documents and returns the client's options. */
+async function optionsFromEnv(options: FromEnvOptions): Promise<ArkClientOptions> {
+  const logger = options.logger ?? consoleLogger(undefined, "ark-sdk:client");
+  const loaded = await loadConfig({ ...options, logger });
+  return { ...options, kubeConfig: loaded.kubeConfig, namespace: loaded.namespace, logger };
+}
+
+/** Common parts of every ARK client: transport, namespace, core kinds, stores. */
+abstract class ArkClientBase {
+  /** The default namespace of this client. */
+  readonly namespace: string;
+  protected readonly shared: SharedClientState;
+  private readonly ownsTransport: boolean;
+  private coreClients: CoreClients | undefined;
+
+  protected constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
+    if ("kubeConfig" in init) {
+      const created = createShared(init);
+      this.shared = created.shared;
+      this.namespace = created.namespace;
+      this.ownsTransport = true;
+    } else {
+      this.shared = init.shared;
+      this.namespace = checkNamespace("namespace", init.namespace);
+      this.ownsTransport = false;
+    }
+  }
+
+  /**
+   * A client configured from the environment: an explicit `kubeconfig` file,
+   * else `KUBECONFIG` (merged list) or `~/.kube/config`, else the in-cluster
+   * service account; namespace from the option, else the in-cluster namespace
+   * file, else the context's, else `default`. The choice is logged at debug.
+   * Works on each client class: `ArkClient.fromEnv()`, `ArkClientV1alpha1.fromEnv()`, ….
+   */
+  static async fromEnv<C extends ArkClientBase>(this: new (init: ArkClientOptions) => C, options: FromEnvOptions = {}): Promise<C> {
+    return new this(await optionsFromEnv(options));
+  }
+
+  /** The options every resource client of this ARK client is built with. */
+  protected resourceOptions(validate: boolean): ResourceClientOptions {
+    const { transport, fieldManager, logger } = this.shared;
+    return { transport, namespace: this.namespace, fieldManager, logger, validate: validate && this.shared.validate ? validateObject : false };
+  }
+
+  /** A client of any kind, e.g. one you generated yourself. Schema validation applies when the generated registry knows the kind. */
+  resource<T extends KubernetesObject>(descriptor: ResourceDescriptor<T>, options: { validate?: boolean } = {}): ResourceClient<T> {
+    return new ResourceClient(descriptor, this.resourceOptions(options.validate ?? false));
+  }
+
+  /** Secrets, ConfigMaps, Services and Namespaces. */
+  get core(): CoreClients {
+    this.coreClients ??= {
+      secrets: this.resource(secretDescriptor),
+      configMaps: this.resource(configMapDescriptor),
+      services: this.resource(serviceDescriptor),
+      namespaces: this.resource(namespaceDescriptor),
+    };
+    return this.coreClients;
+  }
+
+  /** ARK token secrets of this namespace (the Python SDK's `SecretClient`). */
+  get secrets(): SecretClient {
+    return new SecretClient(this.core.secrets);
+  }
+
+  /** ARK configurations of this namespace (ConfigMap-backed). */
+  get configurations(): ConfigurationClient {
+    return new ConfigurationClient(this.core.configMaps);
+  }
+
+  /** The transport (for advanced use: sharing it, or its credentials). */
+  get transport(): Transport {
+    return this.shared.transport;
+  }
+
+  /**
+   * Releases the connection pool. Clients derived from this one (views,
+   * versioned clients) share it and stop working too; closing a derived
+   * client does nothing.
+   */
+  async close(): Promise<void> {
+    if (this.ownsTransport) await this.shared.transport.close();
+  }
+}
+
+/** The `ark.mckinsey.com/v1alpha1` kinds. */
+export class ArkClientV1alpha1 extends ArkClientBase {
+  readonly agents: ResourceClient<Agent>;
+  readonly models: ResourceClient<Model>;
+  readonly queries: QueryClient;
+  readonly teams: ResourceClient<Team>;
+  readonly tools: ResourceClient<Tool>;
+  readonly memories: ResourceClient<Memory>;
+  readonly mcpServers: ResourceClient<MCPServer>;
+  readonly a2aTasks: A2ATaskClient;
+  /** Cluster-scoped. */
+  readonly arkConfigs: ResourceClient<ArkConfig>;
+
+  constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
+    super(init);
+    const options = this.resourceOptions(true);
+    this.agents = new ResourceClient(agentDescriptor, options);
+    this.models = new ResourceClient(modelDescriptor, options);
+    this.queries = new QueryClient(queryDescriptor, options);
+    this.teams = new ResourceClient(teamDescriptor, options);
+    this.tools = new ResourceClient(toolDescriptor, options);
+    this.memories = new ResourceClient(memoryDescriptor, options);
+    this.mcpServers = new ResourceClient(mcpServerDescriptor, options);
+    this.a2aTasks = new A2ATaskClient(a2aTaskDescriptor, options);
+    this.arkConfigs = new ResourceClient(arkConfigDescriptor, options);
+  }
+
+}
+
+/** The `ark.mckinsey.com/v1prealpha1` kinds. */
+export class ArkClientV1prealpha1 extends ArkClientBase {
+  readonly a2aServers: ResourceClient<A2AServer>;
+  readonly executionEngines: ResourceClient<ExecutionEngine>;
+
+  constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
+    super(init);
+    const options = this.resourceOptions(true);
+    this.a2aServers = new ResourceClient(a2aServerDescriptor, options);
+    this.executionEngines = new ResourceClient(executionEngineDescriptor, options);
+  }
+
+}
+
+/**
+ * Every ARK kind, typed, in one client.
+ * @example
+ * const ark = await ArkClient.fromEnv({ namespace: "team-a" });
+ * const agent = await ark.agents.get("my-agent");
+ */
+export class ArkClient extends ArkClientBase {
+  readonly agents: ResourceClient<Agent>;
+  readonly models: ResourceClient<Model>;
+  readonly queries: QueryClient;
+  readonly teams: ResourceClient<Team>;
+  readonly tools: ResourceClient<Tool>;
+  readonly memories: ResourceClient<Memory>;
+  readonly mcpServers: ResourceClient<MCPServer>;
+  readonly a2aTasks: A2ATaskClient;
+  /** Cluster-scoped. */
+  readonly arkConfigs: ResourceClient<ArkConfig>;
+  readonly a2aServers: ResourceClient<A2AServer>;
+  readonly executionEngines: ResourceClient<ExecutionEngine>;
+  /** The v1alpha1 kinds, sharing this client's connections. */
+  readonly v1alpha1: ArkClientV1alpha1;
+  /** The v1prealpha1 kinds, sharing this client's connections. */
+  readonly v1prealpha1: ArkClientV1prealpha1;
+
+  /** A client from a loaded KubeConfig. Prefer {@link ArkClient.fromEnv} unless you build the KubeConfig yourself. */
+  constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
+    super(init);
+    const derived = { shared: this.shared, namespace: this.namespace };
+    this.v1alpha1 = new ArkClientV1alpha1(derived);
+    this.v1prealpha1 = new ArkClientV1prealpha1(derived);
+    ({
+      agents: this.agents, models: this.models, queries: this.queries, teams: this.teams, tools: this.tools, memories: this.memories,
+      mcpServers: this.mcpServers, a2aTasks: this.a2aTasks, arkConfigs: this.arkConfigs,
+    } = this.v1alpha1);
+    ({ a2aServers: this.a2aServers, executionEngines: this.executionEngines } = this.v1prealpha1);
+  }
+
+  /** The same client with another default namespace, sharing connections. */
+  inNamespace(namespace: string): ArkClient {
+    return new ArkClient({ shared: this.shared, namespace });
+  }
+
+  /** The client serving `apiVersion`/`kind` among ARK's and the core kinds, or `undefined`. */
+  clientFor(apiVersion: string, kind: string): ResourceClient<KubernetesObject> | undefined {
+    const all: ResourceClient<KubernetesObject>[] = [
+      this.agents, this.models, this.queries, this.teams, this.tools, this.memories, this.mcpServers, this.a2aTasks, this.arkConfigs,
+      this.a2aServers, this.executionEngines, ...Object.values(this.core),
+    ] as ResourceClient<KubernetesObject>[];
+    return all.find((client) => client.descriptor.apiVersion === apiVersion && client.descriptor.kind === kind);
+  }
+
+  /**
+   * Server-side-applies every document of a multi-document YAML (ARK kinds
+   * and Secrets/ConfigMaps/Services/Namespaces), validated first, and reports
+   * each outcome; rejects with `ManifestError` (carrying all outcomes) if any
+   * document failed. Documents without a namespace go to `options.namespace`,
+   * else this client's.
+   */
+  async applyManifest(yamlText: string, options: ApplyManifestOptions = {}): Promise<ManifestOutcome[]> {
+    return applyManifest(yamlText, (apiVersion, kind) => this.clientFor(apiVersion, kind), options);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Resolves ARK value sources (`{ value }` or `{ valueFrom: { secretKeyRef |
+ * configMapKeyRef | serviceRef | queryParameterRef } }`) to strings. Unlike
+ * the Python SDK, `serviceRef` and `queryParameterRef` are supported and a
+ * missing Secret, ConfigMap or key is an error naming the object and the
+ * field that referenced it (unless the selector says `optional: true`).
+ */
+
+import type { ConfigMap, Secret, Service } from "../client/core-kinds.js";
+import type { ResourceClient } from "../client/resource-client.js";
+import { QueryResolutionError } from "./errors.js";
+import type { ObjectCache } from "../client/object-cache.js";
+import { isRecord } from "../core/json.js";
+
+/** A Kubernetes Service address, resolved to a numeric port when one was given. */
+export interface ServiceAddress {
+  name: string;
+  namespace: string;
+  port?: number;
+  path?: string;
+}
+
+/**
+ * Turns a Service address into a URL. The default is ARK's in-cluster form
+ * {@link clusterServiceUrl}; engines running outside the cluster (or tests)
+ * can map Services to reachable addresses instead.
+ */
+export type ServiceUrlResolver = (address: ServiceAddress) => string;
+
+/** `http://<name>.<namespace>.svc.cluster.local[:port][path]`, `https` on port 443 (ARK's rule). */
+export function clusterServiceUrl(address: ServiceAddress): string {
+  const scheme = address.port === 443 ? "https" : "http";
+  const port = address.port === undefined ? "" : `:${address.port}`;
+  return `${scheme}://${address.name}.${address.namespace}.svc.cluster.local${port}${address.path ?? ""}`;
+}
+
+/**
+ * Maps a Service address to loopback (`http://127.0.0.1:<port><path>`): the
+ * Services ark-sdk's local tools (`ark-sdk dev`, the local broker) publish have
+ * the local server's port as their port, so this finds them without cluster DNS.
+ */
+export function loopbackServiceUrl(address: ServiceAddress): string {
+  return `http://127.0.0.1:${address.port ?? 80}${address.path ?? ""}`;
+}
+
+/**
+ * The Service mapping named by `ARK_SDK_SERVICE_URLS`: `loopback` for engines
+ * run outside a cluster against `ark-sdk dev`, else (`cluster`, unset) in-cluster DNS.
+ * @throws Error naming the variable when its value is neither.
+ */
+export function serviceUrlFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceUrlResolver {
+  const mode = env.ARK_SDK_SERVICE_URLS?.trim().toLowerCase();
+  if (mode === undefined || mode === "" || mode === "cluster") return clusterServiceUrl;
+  if (mode === "loopback") return loopbackServiceUrl;
+  throw new Error(`ARK_SDK_SERVICE_URLS must be "cluster" or "loopback", got "${env.ARK_SDK_SERVICE_URLS}"`);
+}
+
+/** Whether `value` is shaped like a value source. */
+export function isValueSource(value: unknown): value is Record<string, unknown> {
+  if (!isRecord(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((k) => k === "value" || k === "valueFrom") && (typeof value.value === "string" || isRecord(value.valueFrom));
+}
+
+/** What value sources are read from. */
+export interface ValueSourceDeps {
+  cache: ObjectCache;
+  secrets: ResourceClient<Secret>;
+  configMaps: ResourceClient<ConfigMap>;
+  services: ResourceClient<Service>;
+  serviceUrl: ServiceUrlResolver;
+}
+
+/** Resolves value sources in one namespace, with the Query's parameters for `queryParameterRef`. */
+export class ValueSourceResolver {
+  private readonly deps: ValueSourceDeps;
+  private readonly queryParameters: ReadonlyMap<string, string>;
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(deps: ValueSourceDeps, queryParameters: ReadonlyMap<string, string>, signal?: AbortSignal) {
+    this.deps = deps;
+    this.queryParameters = queryParameters;
+    this.signal = signal;
+  }
+
+  /**
+   * The value of `source` (at `field`, for error messages) in `namespace`;
+   * `""` for an absent source.
+   * @throws QueryResolutionError naming the missing object or key
+   */
+  async resolve(source: unknown, namespace: string, field: string): Promise<string> {
+    if (source === undefined || source === null) return "";
+    if (!isRecord(source)) throw new QueryResolutionError(`${field} must be an object with 'value' or 'valueFrom'`, "Invalid");
+    if (typeof source.value === "string" && source.value !== "") return source.value;
+    const from = source.valueFrom;
+    if (from === undefined || from === null) return typeof source.value === "string" ? source.value : "";
+    if (!isRecord(from)) throw new QueryResolutionError(`${field}.valueFrom must be an object`, "Invalid");
+    if (isRecord(from.secretKeyRef)) return this.fromSecret(from.secretKeyRef, namespace, `${field}.valueFrom.secretKeyRef`);
+    if (isRecord(from.configMapKeyRef)) return this.fromConfigMap(from.configMapKeyRef, namespace, `${field}.valueFrom.configMapKeyRef`);
+    if (isRecord(from.serviceRef)) return this.fromService(from.serviceRef, namespace, `${field}.valueFrom.serviceRef`);
+    if (isRecord(from.queryParameterRef)) return this.fromQueryParameter(from.queryParameterRef, `${field}.valueFrom.queryParameterRef`);
+    throw new QueryResolutionError(`${field}.valueFrom names no supported source (secretKeyRef, configMapKeyRef, serviceRef, queryParameterRef)`, "Unsupported");
+  }
+
+  /** The URL of a Service reference (`{ name, namespace?, port?, path? }`). */
+  async serviceUrl(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
+    return this.fromService(ref, namespace, field);
+  }
+
+  private selector(ref: Record<string, unknown>, field: string): { name: string; key: string; optional: boolean } {
+    if (typeof ref.name !== "string" || ref.name === "") throw new QueryResolutionError(`${field}.name is required`, "Invalid");
+    if (typeof ref.key !== "string" || ref.key === "") throw new QueryResolutionError(`${field}.key is required`, "Invalid");
+    return { name: ref.name, key: ref.key, optional: ref.optional === true };
+  }
+
+  private fromSecret(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
+    return this.fromKeyed(this.deps.secrets, ref, namespace, field, (secret, key) => {
+      const data = secret.data?.[key];
+      return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
+    });
+  }
+
+  private fromConfigMap(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
+    return this.fromKeyed(this.deps.configMaps, ref, namespace, field, (configMap, key) => {
+      const binary = configMap.binaryData?.[key];
+      return configMap.data?.[key] ?? (binary === undefined ? undefined : Buffer.from(binary, "base64").toString("utf8"));
+    });
+  }
+
+  /** A key of a Secret or ConfigMap; `""` when missing but `optional: true`. */
+  private async fromKeyed<T extends Secret | ConfigMap>(
+    client: ResourceClient<T>,
+    ref: Record<string, unknown>,
+    namespace: string,
+    field: string,
+    valueOf: (object: T, key: string) => string | undefined,
+  ): Promise<string> {
+    const { name, key, optional } = this.selector(ref, field);
+    const object = `${client.descriptor.kind} ${namespace}/${name}`;
+    const found = await this.read(() => this.deps.cache.get(client, namespace, name, this.signal), object);
+    if (!found) {
+      if (optional) return "";
+      throw new QueryResolutionError(`${object} (referenced by ${field}) not found`, "NotFound", { object });
+    }
+    const value = valueOf(found, key);
+    if (value !== undefined) return value;
+    if (optional) return "";
+    throw new QueryResolutionError(`${object} has no key '${key}' (referenced by ${field})`, "MissingKey", { object });
+  }
+
+  private async fromService(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
+    if (typeof ref.name !== "string" || ref.name === "") throw new QueryResolutionError(`${field}.name is required`, "Invalid");
+    const address: ServiceAddress = { name: ref.name, namespace: typeof ref.namespace === "string" && ref.namespace ? ref.namespace : namespace };
+    if (typeof ref.path === "string" && ref.path) address.path = ref.path.startsWith("/") ? ref.path : `/${ref.path}`;
+    const port = typeof ref.port === "number" ? String(ref.port) : typeof ref.port === "string" ? ref.port : "";
+    if (/^\d+$/.test(port)) address.port = Number(port);
+    else if (port) address.port = await this.namedPort(address, port, field);
+    return this.deps.serviceUrl(address);
+  }
+
+  private async namedPort(address: ServiceAddress, portName: string, field: string): Promise<number> {
+    const object = `Service ${address.namespace}/${address.name}`;
+    const service = await this.read(() => this.deps.cache.get(this.deps.services, address.namespace, address.name, this.signal), object);
+    if (!service) throw new QueryResolutionError(`${object} (referenced by ${field}) not found`, "NotFound", { object });
+    const match = service.spec?.ports?.find((p) => p.name === portName);
+    if (!match) throw new QueryResolutionError(`${object} has no port named '${portName}' (referenced by ${field})`, "MissingKey", { object });
+    return match.port;
+  }
+
+  private fromQueryParameter(ref: Record<string, unknown>, field: string): string {
+    if (typeof ref.name !== "string" || ref.name === "") throw new QueryResolutionError(`${field}.name is required`, "Invalid");
+    const value = this.queryParameters.get(ref.name);
+    if (value === undefined) throw new QueryResolutionError(`${field} names query parameter '${ref.name}', which the Query does not set`, "Invalid");
+    return value;
+  }
+
+  private async read<T>(fetch: () => Promise<T>, object: string): Promise<T> {
+    try {
+      return await fetch();
+    } catch (error) {
+      throw clusterError(error, object);
+    }
+  }
+}
+
+/** Wraps a cluster read failure (403, timeout…) as a resolution error naming the object. */
+export function clusterError(error: unknown, object: string): QueryResolutionError {
+  if (error instanceof QueryResolutionError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new QueryResolutionError(`cannot read ${object}: ${message}`, "ClusterError", { object, cause: error });
+}

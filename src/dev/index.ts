@@ -1,0 +1,9 @@
+/**
+ * Development stand-ins for the parts of ARK a local run needs: the dispatcher
+ * (the part of ARK's controller that sends Queries to engines) and the broker
+ * (streaming and memory). Exported from `ark-sdk/testing`; not a replacement
+ * for ARK.
+ */
+export { startLocalBroker, loopbackServiceUrl, type LocalBroker, type LocalBrokerOptions, type StoredMessage } from "./local-broker.js";
+export { startDispatcher, type QueryDispatcher, type DispatcherOptions, type DispatchRecord, type DispatcherStats } from "./dispatcher.js";
+export { DispatchError } from "./dispatcher-errors.js";
