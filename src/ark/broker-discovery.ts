@@ -11,6 +11,7 @@ import type { Logger } from "../core/logger.js";
 import { errorMessage } from "../core/errors.js";
 import type { ValueSourceResolver } from "./value-source.js";
 import type { ConfigMap } from "../client/core-kinds.js";
+import { isRecord } from "../core/json.js";
 
 /** Name of the streaming ConfigMap ARK reads in each namespace. */
 export const STREAMING_CONFIG_NAME = "ark-config-streaming";
@@ -30,7 +31,7 @@ export function parseStreamingConfig(data: Record<string, string> | undefined): 
   } catch (error) {
     throw new Error(`Invalid streaming configuration: serviceRef is not YAML (${errorMessage(error)})`);
   }
-  const r = (typeof ref === "object" && ref !== null ? ref : {}) as Record<string, unknown>;
+  const r: Record<string, unknown> = isRecord(ref) ? ref : {};
   const name = typeof r.name === "string" ? r.name : "";
   const port = typeof r.port === "number" || typeof r.port === "string" ? String(r.port) : "";
   if (!name || !port) throw new Error("Invalid streaming configuration: missing service name or port");

@@ -9,6 +9,7 @@ import { GoDurationError } from "../core/go-duration.js";
 import { parseGoDuration } from "../core/go-duration.js";
 import type { A2ATask, Query, QueryStatusTokenUsage } from "../generated/index.js";
 import { queryPhase } from "./query-phases.js";
+import { isRecord } from "../core/json.js";
 
 /** One message of `status.response.raw`: a chat message, or ARK's `{ error, message }` on failure. */
 export interface QueryRawMessage {
@@ -47,7 +48,7 @@ function parseRaw(text: string | undefined): QueryRawMessage[] {
   if (!text) return [];
   try {
     const value: unknown = JSON.parse(text);
-    if (Array.isArray(value)) return value.filter((m): m is QueryRawMessage => typeof m === "object" && m !== null && !Array.isArray(m));
+    if (Array.isArray(value)) return value.filter((m): m is QueryRawMessage => isRecord(m));
   } catch {
     // Not JSON: the text stays available in rawText.
   }

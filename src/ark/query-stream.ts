@@ -8,6 +8,7 @@
 
 import { ArkSdkError } from "../client/errors.js";
 import type { QueryResult } from "./query-result.js";
+import { isRecord } from "../core/json.js";
 
 /** One event of `ark.queries.stream()`. */
 export type QueryStreamEvent =
@@ -25,10 +26,6 @@ export class BrokerStreamError extends ArkSdkError {}
 Object.defineProperty(BrokerStreamError.prototype, "name", { value: "BrokerStreamError", writable: true, configurable: true, enumerable: false });
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;

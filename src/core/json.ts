@@ -1,4 +1,4 @@
-/** The one plain-object check the executor's JSON readers share. */
+/** JSON guards shared by every layer: the one plain-object check. */
 
 /** Whether `value` is a non-null, non-array object (a JSON object). */
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -10,12 +10,7 @@
 import type { ValueSourceResolver } from "../ark/value-source.js";
 import type { Query } from "../generated/index.js";
 import { DispatchError } from "./dispatcher-errors.js";
-
-type Obj = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Obj {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isRecord } from "../core/json.js";
 
 /** The first user message's text of a legacy `messages` input (string content, or the first text part). */
 function firstUserText(input: unknown): string {

@@ -8,6 +8,7 @@ import { extname, join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { CustomResourceDefinition } from "../schema/crd.js";
 import { GeneratorError } from "./errors.js";
+import { isRecord } from "../core/json.js";
 
 /** A CRD and where it came from (for error messages). */
 export interface CrdSource {
@@ -17,10 +18,6 @@ export interface CrdSource {
 }
 
 const CRD_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Checks that `doc` is an `apiextensions.k8s.io/v1` CRD with the fields the generator reads. */
 export function asCrd(doc: unknown, origin: string): CustomResourceDefinition {

@@ -6,6 +6,7 @@
  */
 import type { JsonSchemaProps, SchemaType } from "../schema/json-schema.js";
 import { GeneratorError, type GeneratorErrorLocation } from "./errors.js";
+import { isRecord } from "../core/json.js";
 
 const TYPES = new Set<SchemaType>(["object", "array", "string", "integer", "number", "boolean"]);
 const DOC_KEYS = new Set(["description", "title", "example", "externalDocs"]);
@@ -33,10 +34,6 @@ export interface CleanSchema {
   schema: JsonSchemaProps;
   /** Things the generator keeps but cannot check client-side (CEL rules). */
   warnings: string[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 class Walker {
