@@ -23,6 +23,7 @@ import { readQueryResult, type QueryResult } from "./query-result.js";
 import { ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
 import { QueryWatchHub } from "./query-watch-hub.js";
 import { ResourceClient, type ResourceClientOptions } from "../client/resource-client.js";
+import { errorMessage } from "../core/errors.js";
 
 /** Options of {@link QueryClient.wait}. */
 export interface QueryWaitOptions {
@@ -258,7 +259,7 @@ export class QueryClient extends ResourceClient<Query> {
       await this.cancel(name, { namespace, timeout: 10_000 });
     } catch (error) {
       if (isNotFound(error)) return;
-      this.logger.warn(`could not set spec.cancel on Query "${name}": ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`could not set spec.cancel on Query "${name}": ${errorMessage(error)}`);
     }
   }
 
@@ -276,7 +277,7 @@ export class QueryClient extends ResourceClient<Query> {
       return await discoverBrokerUrl(clients, namespace, options.serviceUrl, signal);
     } catch (error) {
       if (signal.aborted) return undefined;
-      this.logger.warn(`no live output: broker discovery in ${namespace} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`no live output: broker discovery in ${namespace} failed: ${errorMessage(error)}`);
       return undefined;
     }
   }
@@ -306,7 +307,7 @@ export class QueryClient extends ResourceClient<Query> {
         pending = chunks.next();
       }
     } catch (error) {
-      if (!signal.aborted) this.logger.warn(`no live output for Query "${name}": ${error instanceof Error ? error.message : String(error)}`);
+      if (!signal.aborted) this.logger.warn(`no live output for Query "${name}": ${errorMessage(error)}`);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);

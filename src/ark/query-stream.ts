@@ -9,6 +9,7 @@
 import { ArkSdkError } from "../client/errors.js";
 import type { QueryResult } from "./query-result.js";
 import { isRecord } from "../core/json.js";
+import { errorMessage } from "../core/errors.js";
 
 /** One event of `ark.queries.stream()`. */
 export type QueryStreamEvent =
@@ -43,7 +44,7 @@ export async function* readBrokerStream(baseUrl: string, queryName: string, sign
     response = await fetch(url, { headers: { Accept: "text/event-stream" }, signal });
   } catch (error) {
     if (signal.aborted) return;
-    throw new BrokerStreamError(`cannot reach the broker at ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new BrokerStreamError(`cannot reach the broker at ${url}: ${errorMessage(error)}`, { cause: error });
   }
   const type = response.headers.get("content-type") ?? "";
   if (response.status !== 200 || !type.startsWith("text/event-stream") || !response.body) {
@@ -77,7 +78,7 @@ export async function* readBrokerStream(baseUrl: string, queryName: string, sign
     }
   } catch (error) {
     if (signal.aborted) return;
-    throw error instanceof BrokerStreamError ? error : new BrokerStreamError(`broker stream broke: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw error instanceof BrokerStreamError ? error : new BrokerStreamError(`broker stream broke: ${errorMessage(error)}`, { cause: error });
   }
 }
 

@@ -11,6 +11,7 @@ import type { ResourceClient } from "../client/resource-client.js";
 import { QueryResolutionError } from "./errors.js";
 import type { ObjectCache } from "../client/object-cache.js";
 import { isRecord } from "../core/json.js";
+import { errorMessage } from "../core/errors.js";
 
 /** A Kubernetes Service address, resolved to a numeric port when one was given. */
 export interface ServiceAddress {
@@ -186,6 +187,6 @@ export class ValueSourceResolver {
 /** Wraps a cluster read failure (403, timeout…) as a resolution error naming the object. */
 export function clusterError(error: unknown, object: string): QueryResolutionError {
   if (error instanceof QueryResolutionError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new QueryResolutionError(`cannot read ${object}: ${message}`, "ClusterError", { object, cause: error });
 }

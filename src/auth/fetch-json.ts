@@ -3,6 +3,7 @@
  * cap: a slow or hostile endpoint must not stall requests or fill memory.
  */
 import { TokenValidationError } from "./errors.js";
+import { errorMessage } from "../core/errors.js";
 
 /** Limits of one metadata fetch. */
 export interface FetchJsonOptions {
@@ -42,7 +43,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   try {
     text = await readLimited(response, maxBytes);
   } catch (error) {
-    throw fail(error instanceof Error ? error.message : String(error), error);
+    throw fail(errorMessage(error), error);
   }
   try {
     return JSON.parse(text) as unknown;

@@ -17,6 +17,7 @@ import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import { AuthenticationError, TokenValidationError } from "./errors.js";
 import { fetchJson } from "./fetch-json.js";
+import { errorMessage } from "../core/errors.js";
 
 /** How a {@link JwksCache} finds and keeps keys. */
 export interface JwksCacheOptions {
@@ -193,8 +194,4 @@ function describeKids(kids: readonly string[]): string {
 function shortKid(kid: unknown): string {
   const text = typeof kid === "string" ? kid : String(kid);
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -13,6 +13,7 @@ import { AuthenticationError, ExpiredTokenError, InvalidTokenError, MissingToken
 import { JwksCache } from "./jwks-cache.js";
 import { discoverJwksUri } from "./oidc-discovery.js";
 import type { Claims } from "../core/request-guard.js";
+import { errorMessage } from "../core/errors.js";
 
 /** Anything that turns a bearer token into verified claims; what {@link bearerAuth} needs. */
 export interface TokenVerifier {
@@ -127,7 +128,7 @@ export class TokenValidator implements TokenVerifier {
       return new InvalidTokenError("Invalid token", error.message, { cause: error });
     }
     // e.g. a JWKS key too weak for its algorithm: the issuer's keys are at fault.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return new TokenValidationError("Token validation failed", `Token validation failed: ${message}`, { cause: error });
   }
 

@@ -5,12 +5,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { GeneratorError } from "../generator/errors.js";
 import { readClusterCrds } from "../generator/from-cluster.js";
 import { generate, writeGeneratedFiles } from "../generator/generate.js";
 import { packageImports, type GeneratedFile, type RuntimeImports } from "../generator/emit-modules.js";
 import { readCrdFiles, type CrdSource } from "../generator/read-crds.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
+import { errorMessage } from "../core/errors.js";
 
 const HELP = `Usage: ark-sdk generate --crds <file|dir>... --out <dir> [options]
        ark-sdk generate --from-cluster [--context <name>] --out <dir> [options]
@@ -89,7 +89,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   try {
     args = parse(argv);
   } catch (err) {
-    io.err(`ark-sdk generate: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    io.err(`ark-sdk generate: ${errorMessage(err)}\n\n${HELP}`);
     return 2;
   }
   if (args.help) {
@@ -117,7 +117,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     if (removed.length > 0) io.out(`removed stale generated files: ${removed.join(", ")}\n`);
     return 0;
   } catch (err) {
-    const message = err instanceof GeneratorError || err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     io.err(`ark-sdk generate: ${message}\n`);
     return 1;
   }

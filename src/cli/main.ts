@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { processIo, UsageError, type CliIo } from "./io.js";
+import { errorMessage } from "../core/errors.js";
 
 const HELP = `Usage: ark-sdk <command> [options]
 
@@ -53,7 +54,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.err(`ark-sdk: ${err.message}\n`);
       return 2;
     }
-    io.err(`ark-sdk: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`ark-sdk: ${errorMessage(err)}\n`);
     return 1;
   }
 }

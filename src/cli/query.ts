@@ -12,6 +12,7 @@ import { QueryFailedError } from "../ark/query-errors.js";
 import { normalizeTimeout, type QueryRunRequest, type QueryTargetType } from "../ark/query-request.js";
 import type { QueryResult } from "../ark/query-result.js";
 import { UsageError, type CliIo } from "./io.js";
+import { errorMessage } from "../core/errors.js";
 
 const HELP = `Usage: ark-sdk query <target> <input> [options]
 
@@ -210,7 +211,7 @@ function report(error: unknown, signal: AbortSignal, io: CliIo, output: string):
   if (error instanceof ArgumentError) throw new UsageError(error.message);
   const timedOut = signal.aborted && signal.reason instanceof Error && signal.reason.message === "timeout";
   const why = signal.aborted ? (timedOut ? "timed out; spec.cancel was set" : "interrupted; spec.cancel was set") : undefined;
-  const message = why ?? (error instanceof Error ? error.message : String(error));
+  const message = why ?? errorMessage(error);
   if (output === "json") io.out(`${JSON.stringify({ error: message })}\n`);
   io.err(`✗ ${message}\n`);
   return signal.aborted && !timedOut ? 130 : 1;

@@ -11,6 +11,7 @@ import { ArgumentError, ArkSdkError } from "./errors.js";
 import type { KubernetesObject } from "../core/meta.js";
 import type { ApplyOptions } from "./options.js";
 import type { ApplyObject, ResourceClient } from "./resource-client.js";
+import { errorMessage } from "../core/errors.js";
 
 /** What happened to one document. */
 export interface ManifestOutcome {
@@ -33,7 +34,7 @@ export class ManifestError extends ArkSdkError {
   readonly outcomes: ManifestOutcome[];
   constructor(outcomes: ManifestOutcome[]) {
     const failed = outcomes.filter((o) => o.action === "failed");
-    const detail = failed.map((o) => `#${o.index} ${o.kind} "${o.name}": ${o.error instanceof Error ? o.error.message : String(o.error)}`).join("; ");
+    const detail = failed.map((o) => `#${o.index} ${o.kind} "${o.name}": ${errorMessage(o.error)}`).join("; ");
     super(`${failed.length} of ${outcomes.length} manifest documents failed: ${detail}`);
     this.outcomes = outcomes;
   }

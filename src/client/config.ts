@@ -18,6 +18,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ConfigError } from "./errors.js";
+import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 
 /** The service-account folder mounted into pods. */
@@ -94,7 +95,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     }
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`could not load Kubernetes configuration: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`could not load Kubernetes configuration: ${errorMessage(error)}`, { cause: error });
   }
   if (options.context) {
     if (!kubeConfig.getContextObject(options.context)) {

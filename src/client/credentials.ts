@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ConfigError } from "./errors.js";
+import { errorMessage } from "../core/errors.js";
 
 /** TLS settings for the connections to one API server. */
 export interface TlsIdentity {
@@ -93,7 +94,7 @@ export class KubeCredentials {
       // plugins as needed) and as-user into https-style options.
       await this.kubeConfig.applyToHTTPSOptions(opts as Parameters<KubeConfig["applyToHTTPSOptions"]>[0]);
     } catch (error) {
-      throw new ConfigError(`could not obtain credentials for context "${this.kubeConfig.getCurrentContext()}": ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(`could not obtain credentials for context "${this.kubeConfig.getCurrentContext()}": ${errorMessage(error)}`, { cause: error });
     }
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(opts.headers ?? {})) {

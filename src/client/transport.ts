@@ -14,6 +14,7 @@ import { KubeCredentials, type CredentialSnapshot } from "./credentials.js";
 import { ApiError, ConnectionError, TimeoutError, decodeApiError, isTooManyRequests, type RequestContext } from "./errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { SDK_VERSION } from "../core/version.js";
+import { errorMessage } from "../core/errors.js";
 
 /** Who to act as (the API server checks that the real identity may impersonate). */
 export interface Impersonation {
@@ -212,7 +213,7 @@ export class Transport {
 
   private connectionError(error: unknown, context: RequestContext): ConnectionError {
     const code = errorCode(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return new ConnectionError({
       status: 0, reason: "ConnectionFailed", message: `${context.method} ${context.path}: ${message}${code ? ` (${code})` : ""}`,
       kind: context.kind, name: context.name, request: context, code, cause: error,

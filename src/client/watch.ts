@@ -10,6 +10,7 @@ import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
 import { ConnectionError, GoneError, ServerError, TimeoutError, TooManyRequestsError, errorFromStatus } from "./errors.js";
 import type { Logger } from "../core/logger.js";
 import type { KubernetesObject, Status } from "../core/meta.js";
+import { errorMessage } from "../core/errors.js";
 
 /** What a bookmark carries: only the resourceVersion the watch has reached. */
 export interface BookmarkObject {
@@ -154,7 +155,7 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
       failures += 1;
       const delay = backoffDelay(failures, options.backoff);
       options.onError?.(error);
-      logger.warn("watch failed; retrying", { kind: source.kind, attempt: failures, delayMs: Math.round(delay), error: error instanceof Error ? error.message : String(error) });
+      logger.warn("watch failed; retrying", { kind: source.kind, attempt: failures, delayMs: Math.round(delay), error: errorMessage(error) });
       try {
         await sleep(delay, signal);
       } catch {

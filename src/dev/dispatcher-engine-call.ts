@@ -7,6 +7,7 @@
 
 import { randomUUID } from "node:crypto";
 import { CONTROLLER_REQUEST_HEADERS, readEngineResponse, type EngineOutcome } from "../protocol/controller-wire.js";
+import { errorMessage } from "../core/errors.js";
 
 /** How a `message/send` ended. */
 export type EngineCall =
@@ -28,7 +29,7 @@ export async function sendMessage(address: string, body: string, timeoutMs: numb
     if (signal.aborted) return { kind: "aborted" };
     if (deadline.aborted) return { kind: "timeout" };
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { kind: "unreachable", message: `cannot reach the engine at ${address}: ${cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))}` };
+    return { kind: "unreachable", message: `cannot reach the engine at ${address}: ${cause?.code ?? cause?.message ?? errorMessage(error)}` };
   }
   let parsed: unknown;
   try {
@@ -52,6 +53,6 @@ export async function cancelTask(address: string, taskId: string): Promise<strin
     const answer = (await response.json()) as { error?: { message?: string } };
     return answer.error ? `engine refused tasks/cancel: ${answer.error.message ?? "unknown error"}` : undefined;
   } catch (error) {
-    return `tasks/cancel failed: ${error instanceof Error ? error.message : String(error)}`;
+    return `tasks/cancel failed: ${errorMessage(error)}`;
   }
 }

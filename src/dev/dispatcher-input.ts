@@ -11,6 +11,7 @@ import type { ValueSourceResolver } from "../ark/value-source.js";
 import type { Query } from "../generated/index.js";
 import { DispatchError } from "./dispatcher-errors.js";
 import { isRecord } from "../core/json.js";
+import { errorMessage } from "../core/errors.js";
 
 /** The first user message's text of a legacy `messages` input (string content, or the first text part). */
 function firstUserText(input: unknown): string {
@@ -60,7 +61,7 @@ export async function resolveQueryInput(query: Query, values: ValueSourceResolve
     try {
       resolved.set(parameter.name, await values.resolve(parameter, namespace, field));
     } catch (error) {
-      throw new DispatchError(`failed to resolve parameter ${parameter.name}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new DispatchError(`failed to resolve parameter ${parameter.name}: ${errorMessage(error)}`);
     }
   }
   return fillTemplate(input, resolved);

@@ -15,6 +15,7 @@ import type { ObjectCache } from "../client/object-cache.js";
 import type { ValueSourceResolver } from "../ark/value-source.js";
 import type { ExecutionEngine, Query, Target } from "../generated/index.js";
 import { DispatchError } from "./dispatcher-errors.js";
+import { errorMessage } from "../core/errors.js";
 
 /** A Query the dispatcher can send: to this engine, at this address. */
 export interface DispatchPlan {
@@ -85,7 +86,7 @@ async function resolveEngineAddress(deps: TargetDeps, engine: ExecutionEngine, n
     address = await deps.values.resolve(engine.spec?.address, namespace, `ExecutionEngine ${namespace}/${name} spec.address`);
     if (!address) problem = "spec.address resolves to an empty value";
   } catch (error) {
-    problem = error instanceof Error ? error.message : String(error);
+    problem = errorMessage(error);
   }
   const status = problem ? { phase: "error", message: problem } : { phase: "ready", lastResolvedAddress: address, message: "Address resolved" };
   const current = engine.status ?? {};

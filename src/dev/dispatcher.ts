@@ -32,6 +32,7 @@ import { DispatchError } from "./dispatcher-errors.js";
 import { resolveQueryInput } from "./dispatcher-input.js";
 import { errorResponse, statusInPhase, statusWithOutcome, type DispatchOutcome } from "./dispatcher-status.js";
 import { planDispatch, resolveTarget, type DispatchPlan, type TargetDeps } from "./dispatcher-target.js";
+import { errorMessage } from "../core/errors.js";
 
 /** Options of {@link startDispatcher}. */
 export interface DispatcherOptions {
@@ -146,10 +147,6 @@ function rv(object: { metadata?: { resourceVersion?: string } }): bigint | undef
   }
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 class Dispatcher implements QueryDispatcher {
   readonly namespace: string | undefined;
   readonly stats: DispatcherStats = { dispatched: 0, statusWrites: 0 };
@@ -238,10 +235,10 @@ class Dispatcher implements QueryDispatcher {
     this.failures.set(key, failures);
     if (failures > 8) {
       this.failures.delete(key);
-      this.logger.error(`reconcile of ${key} failed ${failures - 1} times; giving up until its next change: ${message(error)}`);
+      this.logger.error(`reconcile of ${key} failed ${failures - 1} times; giving up until its next change: ${errorMessage(error)}`);
       return;
     }
-    this.logger.warn(`reconcile of ${key} failed (attempt ${failures}); retrying: ${message(error)}`);
+    this.logger.warn(`reconcile of ${key} failed (attempt ${failures}); retrying: ${errorMessage(error)}`);
     this.setTimer(`retry:${key}`, backoffDelay(failures + 1, { jitter: 0 }), key);
   }
 
@@ -302,7 +299,7 @@ class Dispatcher implements QueryDispatcher {
     if (queryPhase(query) === "input-required" && taskId) {
       const problem = await this.plan(query)
         .then((plan) => cancelTask(plan.address, taskId))
-        .catch((error: unknown) => message(error));
+        .catch((error: unknown) => errorMessage(error));
       if (problem) this.logger.warn(`canceling task ${taskId} of Query ${keyOf(query)}: ${problem}`);
     }
     await this.writeStatus(query, (latest) => statusInPhase(latest, "canceled"));
@@ -326,10 +323,10 @@ class Dispatcher implements QueryDispatcher {
       }
     } catch (error) {
       if (flight.controller.signal.aborted) return;
-      this.logger.error(`dispatching Query ${keyOf(query)} failed: ${message(error)}`);
-      const response = errorResponse(query.spec?.target, `the ark-sdk dispatcher failed: ${message(error)}`);
+      this.logger.error(`dispatching Query ${keyOf(query)} failed: ${errorMessage(error)}`);
+      const response = errorResponse(query.spec?.target, `the ark-sdk dispatcher failed: ${errorMessage(error)}`);
       await this.writeStatus(current ?? query, (latest) => (latest.spec?.cancel ? undefined : statusWithOutcome(latest, { phase: "error", response })))
-        .catch((writeError: unknown) => this.logger.error(`recording the failure of Query ${keyOf(query)} failed: ${message(writeError)}`));
+        .catch((writeError: unknown) => this.logger.error(`recording the failure of Query ${keyOf(query)} failed: ${errorMessage(writeError)}`));
       record.phase = "error";
     } finally {
       record.totalMs = Date.now() - started;
@@ -390,7 +387,7 @@ class Dispatcher implements QueryDispatcher {
       try {
         await recordEngineTask(this.ark.a2aTasks, task, { queryName: query.metadata?.name ?? "", agentName: target.name, namespace });
       } catch (error) {
-        const why = isAlreadyExists(error) ? `A2ATask a2a-task-${task.id} already exists` : message(error);
+        const why = isAlreadyExists(error) ? `A2ATask a2a-task-${task.id} already exists` : errorMessage(error);
         return { phase: "error", response: errorResponse(target, `failed to create A2ATask: ${why}`) };
       }
       return {

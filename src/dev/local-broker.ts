@@ -16,6 +16,7 @@ import { STREAMING_CONFIG_NAME } from "../ark/broker-discovery.js";
 import { GoDurationError } from "../core/go-duration.js";
 import { parseGoDuration } from "../core/go-duration.js";
 import { loopbackServiceUrl } from "../ark/value-source.js";
+import { errorMessage } from "../core/errors.js";
 
 export { loopbackServiceUrl };
 
@@ -125,8 +126,8 @@ class LocalBrokerServer implements LocalBroker {
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
         const status = error instanceof HttpProblem ? error.status : 500;
-        if (status === 500) this.logger.error(`local broker: ${error instanceof Error ? error.message : String(error)}`);
-        if (!res.headersSent) json(res, status, { error: { code: status === 500 ? "INTERNAL" : "BAD_REQUEST", message: error instanceof Error ? error.message : String(error) } });
+        if (status === 500) this.logger.error(`local broker: ${errorMessage(error)}`);
+        if (!res.headersSent) json(res, status, { error: { code: status === 500 ? "INTERNAL" : "BAD_REQUEST", message: errorMessage(error) } });
         else res.end();
       });
     });

@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ControlPlaneError } from "./errors.js";
+import { errorMessage } from "../core/errors.js";
 
 const run = promisify(execFile);
 
@@ -30,7 +31,7 @@ async function openssl(args: string[]): Promise<void> {
   try {
     await run("openssl", args);
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = errorMessage(err);
     throw new ControlPlaneError("openssl-failed", `openssl ${args[0]} failed: ${detail}. Install the Debian package openssl.`, "openssl");
   }
 }
