@@ -1,7 +1,7 @@
 /**
  * The test runner behind `npm test`: starts one local control plane, publishes
  * it to every test file (ARK_SDK_TEST_CONTROL_PLANE), runs node's test runner
- * over test/** /*.test.ts (or the files/folders given), then stops the plane.
+ * over test/** /*.test.ts (or the files/folders given) with --unhandled-rejections=strict, then stops the plane.
  */
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -36,7 +36,7 @@ console.log(`control plane ready at ${plane.server} in ${Date.now() - started} m
 const concurrency = process.env.ARK_SDK_TEST_CONCURRENCY ?? "2";
 const child = spawn(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", "--test-reporter=spec", ...files],
+  ["--unhandled-rejections=strict", "--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", "--test-reporter=spec", ...files],
   { stdio: "inherit", env: { ...process.env, [SHARED_PLANE_ENV]: infoPath } },
 );
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));

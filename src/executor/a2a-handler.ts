@@ -13,7 +13,7 @@ import type { Claims } from "../core/request-guard.js";
 import type { Logger } from "../core/logger.js";
 import { TERMINAL_TASK_STATES, type A2AArtifact, type A2AMessage, type A2AStreamEvent, type A2ATask } from "../protocol/a2a.js";
 import { readSendParams, readTaskParams } from "../protocol/a2a-params.js";
-import { ExecutionAbortedError } from "./errors.js";
+import { ExecutionAbortedError, ExecutorError } from "./errors.js";
 import { errorMessage } from "../core/errors.js";
 import { conversationIdFor, type ExecutionRuntime } from "./execution-runtime.js";
 import { JsonRpcError, JsonRpcErrorCode, rpcError, rpcResult, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "../protocol/jsonrpc.js";
@@ -110,15 +110,37 @@ function messageStream(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AHandl
   const ref = extractQueryRef(params.message.metadata);
   refuseWhileDraining(rpc, deps);
   const queue = new AsyncQueue<string>();
-  const task = startTask(params.message, ref, conversationIdFor(params.message, ref), call, deps, {
+  // Listeners of "the caller stopped receiving": a hang-up, or the reply writer giving up on the stream.
+  const goneListeners = new Set<() => void>();
+  const onClientGone = (listener: () => void) => {
+    const off = call.onClientGone(listener);
+    goneListeners.add(listener);
+    return () => {
+      off();
+      goneListeners.delete(listener);
+    };
+  };
+  let ended = false;
+  const task = startTask(params.message, ref, conversationIdFor(params.message, ref), { ...call, onClientGone }, deps, {
     linkClient: true,
     onEvent: (event, final) => {
       queue.push(sseEvent(rpcResult(rpc.id, event)));
-      if (final) queue.close();
+      if (final) {
+        ended = true;
+        queue.close();
+      }
     },
   });
   queue.push(sseEvent(rpcResult(rpc.id, snapshotTask(task))));
-  return { kind: "sse", events: queue };
+  async function* events(): AsyncGenerator<string> {
+    try {
+      yield* queue;
+    } finally {
+      // The writer stopped before the final event (write failure, hang-up): the task must not run on unseen.
+      if (!ended) for (const listener of [...goneListeners]) listener();
+    }
+  }
+  return { kind: "sse", events: events() };
 }
 
 function findTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps, id: string): TaskRecord {
@@ -172,6 +194,18 @@ function startTask(
     emit({ kind: "status-update", taskId: id, contextId: conversationId, status: { ...task.status }, final }, final);
   const artifact: A2AArtifact = { artifactId: `${id}-response`, name: "response", parts: [] };
   let chunks = 0;
+  const fail = (error: unknown) => {
+    let canceled = false;
+    let message: string;
+    try {
+      canceled = error instanceof ExecutionAbortedError && error.abortCause === "task-canceled";
+      message = canceled ? "Canceled by tasks/cancel" : toJsonRpcError(error, null).message;
+    } catch {
+      message = `Execution failed: ${errorMessage(error)}`;
+    }
+    if (!canceled) deps.logger.warn(`task ${id} failed: ${message}`);
+    deps.tasks.transition(id, canceled ? "canceled" : "failed", agentText(task, message));
+  };
   deps.runtime
     .runQuery({
       message,
@@ -187,18 +221,28 @@ function startTask(
       },
     })
     .then((answer) => {
-      const final: A2AMessage = { ...answer, taskId: id };
+      // Kept for tasks/get and sent as events: it must be plain JSON, whatever the engine put in it.
+      const final = jsonCopy({ ...answer, taskId: id });
       task.history?.push(final);
       task.artifacts = [{ ...artifact, parts: final.parts }];
       deps.tasks.transition(id, "completed", final);
     })
-    .catch((error: unknown) => {
-      const canceled = error instanceof ExecutionAbortedError && error.abortCause === "task-canceled";
-      const message = canceled ? "Canceled by tasks/cancel" : toJsonRpcError(error, null).message;
-      if (!canceled) deps.logger.warn(`task ${id} failed: ${message}`);
-      deps.tasks.transition(id, canceled ? "canceled" : "failed", agentText(task, message));
+    .catch(fail)
+    .finally(() => {
+      // A final event never says "working".
+      if (!TERMINAL_TASK_STATES.has(task.status.state)) deps.tasks.transition(id, "failed", agentText(task, "Execution failed"));
+      statusEvent(true);
     })
-    .finally(() => statusEvent(true));
+    .catch((error: unknown) => deps.logger.error(`task ${id}: reporting its end failed: ${errorMessage(error)}`));
   return task;
+}
+
+/** A plain-JSON copy of an engine's answer. @throws ExecutorError naming why it cannot be serialised */
+function jsonCopy(answer: A2AMessage): A2AMessage {
+  try {
+    return JSON.parse(JSON.stringify(answer)) as A2AMessage;
+  } catch (error) {
+    throw new ExecutorError(`the engine's answer cannot be serialised as JSON (${errorMessage(error)})`);
+  }
 }
 

@@ -174,6 +174,8 @@ export class ExecutionRun implements ExecutionContext {
 
   async streamChunk(text: string): Promise<void> {
     if (typeof text !== "string") throw new TypeError("streamChunk(text): text must be a string");
+    // Nobody reads an aborted execution's stream: an engine that ignores ctx.signal learns it here.
+    if (this.reason) throw this.reason;
     if (text === "") return;
     this.sinks.onChunk?.(text);
     if (this.sinks.broker) {

@@ -100,6 +100,7 @@ export class ExecutionRuntime {
     const run = this.startRun(ref, conversationId, input.taskId, input.caller, input.onChunk);
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.linkAbort(input.taskSignal, "task-canceled");
+    run.setDeadline(this.options.maxExecutionMs);
     const tracing = this.tracingLoaded ? this.tracing : await this.options.tracing;
     const span = tracing?.startSpan("ark.executor.execute", input.header, {
       "ark.engine": this.executor.engineName,
@@ -115,7 +116,7 @@ export class ExecutionRuntime {
       resolved = await this.interruptible(run, resolver.resolve(ref, { userInput: textOfParts(message.parts), conversationId }, run.signal));
       run.linkAbort(resolved.cancelSignal, "query-canceled");
       run.linkCallback(resolved.onCancel, "query-canceled");
-      run.setDeadline(minDefined(resolved.timeoutMs, this.options.maxExecutionMs));
+      run.setDeadline(resolved.timeoutMs);
       const request = resolved.request;
       span?.setAttribute("ark.agent.name", request.agent.name);
       if (!run.isSubTarget) {
@@ -124,8 +125,7 @@ export class ExecutionRuntime {
         run.sinks.broker = broker;
       }
       const messages = await this.callEngine(request, run);
-      const wire = messages.map(toWireMessage);
-      const text = responseText(messages);
+      const { wire, text } = readAnswer(messages);
       if (broker) await this.finishBroker(broker, run, request, text, wire);
       span?.end();
       return this.answer(message, conversationId, text, wire, run.usage);
@@ -172,10 +172,10 @@ export class ExecutionRuntime {
   }
 
   /** Settles with `work`, or rejects as soon as the run is aborted (resolution must not outlive a cancel). */
-  private interruptible<T>(run: ExecutionRun, work: Promise<T>): Promise<T> {
+  private interruptible<T>(run: ExecutionRun, work: Promise<T>, onAbandon: () => void = () => void work.catch(() => undefined)): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const off = run.onAbort(() => {
-        work.catch(() => undefined);
+        onAbandon();
         reject(run.abortError);
       });
       work.then(
@@ -191,11 +191,38 @@ export class ExecutionRuntime {
     });
   }
 
+  /**
+   * Calls the engine. The caller gets its answer as soon as the run is aborted
+   * (cancel, deadline, shutdown, hang-up), also when the engine ignores
+   * `ctx.signal`: its late answer is dropped and logged. Whatever the engine
+   * throws comes out as an `Error` whose message can be read.
+   */
   private async callEngine(request: ExecutionEngineRequest, run: ExecutionRun): Promise<Message[]> {
-    const messages = await this.executor.executeAgent(request, run);
+    let work: Promise<Message[]>;
+    try {
+      work = Promise.resolve(this.executor.executeAgent(request, run));
+    } catch (error) {
+      work = Promise.reject(error as Error);
+    }
+    let messages: unknown;
+    try {
+      messages = await this.interruptible(run, work, () => this.dropLateAnswer(run, work));
+    } catch (error) {
+      throw run.abortError ?? engineFailure(error);
+    }
     // An answer that arrives after a cancel or deadline is moot: the caller has given up on it.
     if (run.aborted) throw run.abortError;
     return checkMessages(messages);
+  }
+
+  /** Logs what an aborted engine eventually does; nobody waits for it any more. */
+  private dropLateAnswer(run: ExecutionRun, work: Promise<unknown>): void {
+    const cause = run.abortError?.abortCause;
+    const since = Date.now();
+    work.then(
+      () => this.options.logger.warn(`engine answered ${Date.now() - since} ms after the execution was aborted (${cause}); answer dropped`, { task: run.taskId }),
+      (error: unknown) => this.options.logger.debug(`aborted engine ended with: ${errorMessage(error)}`, { task: run.taskId }),
+    );
   }
 
   private async discoverBroker(resolver: QueryResolver, ref: QueryRef, request: ExecutionEngineRequest, run: ExecutionRun): Promise<BrokerStream | undefined> {
@@ -244,13 +271,39 @@ export function conversationIdFor(message: A2AMessage, ref: QueryRef): string {
   return ref.conversationId || message.contextId || randomUUID();
 }
 
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
+/**
+ * Whatever an engine threw, as an `Error` whose message reads: a genuine
+ * `Error` stays as it is; anything else (a string, a revoked Proxy, an object
+ * whose `toString` throws) becomes an `ExecutorError` describing it.
+ */
+function engineFailure(error: unknown): Error {
+  try {
+    if (error instanceof Error && typeof error.message === "string") return error;
+  } catch {
+    // a hostile value: described below
+  }
+  return new ExecutorError(errorMessage(error));
+}
+
+/** The wire messages and answer text of the engine's messages; an unreadable answer fails the execution with a clear error. */
+function readAnswer(messages: Message[]): { wire: WireMessage[]; text: string } {
+  try {
+    return { wire: messages.map(toWireMessage), text: responseText(messages) };
+  } catch (error) {
+    throw new ExecutorError(`executeAgent returned an unreadable answer: ${errorMessage(engineFailure(error))}`);
+  }
 }
 
 function checkMessages(value: unknown): Message[] {
+  try {
+    return checkMessageList(value);
+  } catch (error) {
+    if (error instanceof ExecutorError) throw error;
+    throw new ExecutorError(`executeAgent returned an unreadable answer: ${errorMessage(engineFailure(error))}`);
+  }
+}
+
+function checkMessageList(value: unknown): Message[] {
   if (!Array.isArray(value)) throw new ExecutorError(`executeAgent must return an array of messages, got ${value === null ? "null" : typeof value}`);
   value.forEach((m: unknown, i) => {
     const item = m as Partial<Message> | null;

@@ -43,7 +43,11 @@ export interface ExecutorAppOptions {
   resolver?: QueryResolver;
   /** Checks each request before routing (e.g. `bearerAuth(validator)`); its `{ ok: false }` response is sent as is. */
   auth?: RequestGuard;
-  /** The URL the agent card advertises (default: the scheme and `Host` the card was fetched with). */
+  /**
+   * The URL the agent card advertises. Set it in production; by default the
+   * card names the scheme and `Host` it was fetched with (a malformed `Host`
+   * is answered 400).
+   */
   publicUrl?: string;
   /** Largest accepted request body, bytes (default 4 MiB); larger ones get 413. */
   maxBodyBytes?: number;
@@ -76,6 +80,8 @@ export interface CloseOptions {
 
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const AGENT_CARD_PATHS = new Set(["/.well-known/agent-card.json", "/.well-known/agent.json"]);
+/** A reg-name, IPv4 or bracketed IPv6 host with an optional port (group 1). */
+const HOST_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)(?::(\d{1,5}))?$/;
 
 /** An execution engine's HTTP server. */
 export class ExecutorApp {
@@ -97,6 +103,7 @@ export class ExecutorApp {
   private activeResponses = 0;
   private responsesDone: (() => void) | undefined;
   private removeSignalHandlers: (() => void) | undefined;
+  private lastValidHost: string | undefined;
 
   constructor(executor: BaseExecutor, engineName: string, options: ExecutorAppOptions = {}) {
     if (typeof engineName !== "string" || engineName.trim() === "") throw new TypeError("ExecutorApp: engineName must be a non-empty string");
@@ -157,7 +164,10 @@ export class ExecutorApp {
       toRequest: () => request,
       origin: url.origin,
     };
-    return toResponse(await this.handleSafely(call));
+    const response = toResponse(await this.handleSafely(call));
+    if (request.method !== "HEAD" || response.body === null) return response;
+    await response.body.cancel().catch(() => undefined);
+    return new Response(null, { status: response.status, headers: response.headers });
   }
 
   /** Starts an HTTP server; resolves with its URL once listening. */
@@ -166,7 +176,13 @@ export class ExecutorApp {
     if (this.closing) throw new Error("ExecutorApp has been closed");
     const host = options.host ?? "0.0.0.0";
     await this.executor.onStart();
-    const server = createServer((req, res) => void this.onNodeRequest(req, res));
+    const server = createServer((req, res) => {
+      this.onNodeRequest(req, res).catch((error: unknown) => {
+        // Last resort: a reply that could not be written. Cut this connection; the process lives on.
+        this.logger.error(`writing a reply failed: ${errorMessage(error)}`, { path: pathOf(req.url) });
+        res.destroy();
+      });
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -258,7 +274,13 @@ export class ExecutorApp {
       if (!res.writableFinished && goneListeners) for (const listener of goneListeners.splice(0)) listener();
       if (--this.activeResponses === 0) this.responsesDone?.();
     });
-    const origin = `http://${req.headers.host ?? this.listenUrl?.slice("http://".length) ?? "localhost"}`;
+    const host = req.headers.host;
+    if (host !== undefined && !this.isValidHost(host)) {
+      // RFC 9112 §3.2: a server responds 400 to a request whose Host is not a valid host[:port].
+      await writeNodeReply(res, jsonReply(400, { error: "Bad Request: malformed Host header" }, { Connection: "close" }));
+      return;
+    }
+    const origin = `http://${host ?? this.listenUrl?.slice("http://".length) ?? "localhost"}`;
     const call: IncomingCall = {
       method: req.method ?? "GET",
       path: pathOf(req.url),
@@ -286,6 +308,15 @@ export class ExecutorApp {
     await writeNodeReply(res, reply);
   }
 
+  /** Whether `host` is a syntactically valid `host[:port]` (the last valid one is remembered: callers repeat theirs). */
+  private isValidHost(host: string): boolean {
+    if (host === this.lastValidHost) return true;
+    const match = HOST_PATTERN.exec(host);
+    if (!match || (match[1] !== undefined && Number(match[1]) > 65_535) || !URL.canParse(`http://${host}/`)) return false;
+    this.lastValidHost = host;
+    return true;
+  }
+
   private async handleSafely(call: IncomingCall): Promise<Reply> {
     try {
       return await this.route(call);
@@ -300,12 +331,14 @@ export class ExecutorApp {
     if (claims && !claims.ok) return { status: claims.response.status, headers: {}, response: claims.response };
     const caller = claims?.ok ? claims.claims : undefined;
     const { method, path } = call;
-    if (path === "/health") return method === "GET" ? jsonReply(200, { status: "healthy", engine: this.engineName }) : notAllowed("GET");
+    // HEAD is answered wherever GET is (node:http and toResponse leave its body out).
+    const read = method === "GET" || method === "HEAD";
+    if (path === "/health") return read ? jsonReply(200, { status: "healthy", engine: this.engineName }) : notAllowed("GET, HEAD");
     if (path === "/ready") {
-      if (method !== "GET") return notAllowed("GET");
+      if (!read) return notAllowed("GET, HEAD");
       return this.draining ? jsonReply(503, { status: "draining", engine: this.engineName }) : jsonReply(200, { status: "ready", engine: this.engineName });
     }
-    if (AGENT_CARD_PATHS.has(path)) return method === "GET" ? jsonReply(200, this.agentCard(call.origin)) : notAllowed("GET");
+    if (AGENT_CARD_PATHS.has(path)) return read ? jsonReply(200, this.agentCard(call.origin)) : notAllowed("GET, HEAD");
     if (path === "/") return method === "POST" ? this.serveRpc(call, caller) : notAllowed("POST");
     if (path === "/execute" && this.options.restExecute) return method === "POST" ? this.serveRest(call, caller) : notAllowed("POST");
     return jsonReply(404, { error: `Not Found: ${path}` });
@@ -334,7 +367,14 @@ export class ExecutorApp {
     }
     const outcome = await handleRpc(rpc, { caller, onClientGone: call.onGone, header: call.header }, this.rpcDeps);
     if (outcome.kind === "sse") return { status: 200, headers: { ...SSE_HEADERS }, events: outcome.events };
-    return jsonReply(outcome.status, outcome.body);
+    try {
+      return jsonReply(outcome.status, outcome.body);
+    } catch (error) {
+      // An engine answer with a BigInt, a cycle or a throwing toJSON: this call fails, nothing else does.
+      const message = `Execution failed: the engine's answer cannot be serialised as JSON (${errorMessage(error)})`;
+      this.logger.error(message);
+      return jsonReply(200, rpcError(outcome.body.id, { code: JsonRpcErrorCode.ExecutionFailed, message }));
+    }
   }
 
   private async serveRest(call: IncomingCall, caller: Claims | undefined): Promise<Reply> {

@@ -10,7 +10,7 @@ import type { Claims } from "../core/request-guard.js";
 import type { Logger } from "../core/logger.js";
 import { WireFormatError } from "../protocol/errors.js";
 import { errorMessage } from "../core/errors.js";
-import type { ExecutionRuntime } from "./execution-runtime.js";
+import type { ExecutionResult, ExecutionRuntime } from "./execution-runtime.js";
 import { jsonReply, type Reply } from "./http-io.js";
 import { fromWireRequest, toWireResponse, type ExecutionEngineRequest } from "./types.js";
 
@@ -28,11 +28,18 @@ export async function handleRestExecute(
     const problem = error instanceof WireFormatError ? error.message : `the body is not valid JSON (${errorMessage(error)})`;
     return jsonReply(400, toWireResponse({ messages: [], error: `Invalid request: ${problem}` }));
   }
+  let result: ExecutionResult;
   try {
-    const result = await runtime.runRequest(request, call);
-    return jsonReply(200, toWireResponse({ messages: result.messages, error: "", tokenUsage: result.usage }));
+    result = await runtime.runRequest(request, call);
   } catch (error) {
     logger.error(`execution failed: ${errorMessage(error)}`, { agent: request.agent.name });
     return jsonReply(200, toWireResponse({ messages: [], error: errorMessage(error) }));
+  }
+  try {
+    return jsonReply(200, toWireResponse({ messages: result.messages, error: "", tokenUsage: result.usage }));
+  } catch (error) {
+    const message = `the engine's answer cannot be serialised as JSON (${errorMessage(error)})`;
+    logger.error(`execution failed: ${message}`, { agent: request.agent.name });
+    return jsonReply(200, toWireResponse({ messages: [], error: message }));
   }
 }
