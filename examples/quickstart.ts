@@ -8,9 +8,9 @@
  *
  *   npm run quickstart   (first run installs the control plane, then runs this)
  */
-import { ArkClient } from "ark-sdk";
+import { ArkClient, loopbackServiceUrl } from "ark-sdk";
 import { ClusterQueryResolver, ExecutorApp } from "ark-sdk/executor";
-import { loopbackServiceUrl, startControlPlane, startDispatcher, startLocalBroker } from "ark-sdk/testing";
+import { startControlPlane, startDispatcher, startLocalBroker } from "ark-sdk/testing";
 import { SummarizerEngine } from "./engines/summarizer.js";
 
 const step = (text: string) => console.log(`\n▸ ${text}`);

@@ -13,6 +13,6 @@ export {
   type JsonSchemaProps, type PackedSchema, type KindRegistry, type KindRegistryEntry,
   type CustomResourceDefinition, type CustomResourceDefinitionVersion, type CustomResourceDefinitionNames,
 } from "./schema/index.js";
-// Dependency-free basics: durations as ARK writes them, the error root, logging.
+// Durations as ARK writes them, and the error root's guard.
 export { parseGoDuration, goDurationToSeconds, GoDurationError } from "./core/go-duration.js";
-export { isArkSdkError, errorMessage } from "./core/errors.js";
+export { isArkSdkError } from "./core/errors.js";

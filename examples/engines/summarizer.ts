@@ -9,7 +9,7 @@
 // (it reads the cluster of KUBECONFIG; next to `ark-sdk dev`, export the ARK_SDK_BROKER_URL it prints and the
 // engine streams to dev's local broker, whose Service it then finds on loopback).
 import { BaseExecutor, ClusterQueryResolver, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
-import { loopbackServiceUrl } from "ark-sdk/testing";
+import { loopbackServiceUrl } from "ark-sdk";
 
 const STOP_WORDS = new Set(
   "a an and are as at be by for from has have in is it its of on or that the their them they this to was were will with you your we our can each one while now too when than then into".split(" "),

@@ -88,14 +88,16 @@ async function optionsFromEnv(options: FromEnvOptions): Promise<ArkClientOptions
   return { ...options, kubeConfig: loaded.kubeConfig, namespace: loaded.namespace, logger };
 }
 
-/** Common parts of every ARK client: transport, namespace, core kinds, stores. */
-abstract class ArkClientBase {
+/** Common parts of every ARK client ({@link ArkClient}, {@link ArkClientV1alpha1}, {@link ArkClientV1prealpha1}): namespace, core kinds, stores, any other kind. */
+export abstract class ArkClientBase {
   /** The default namespace of this client. */
   readonly namespace: string;
+  /** @internal */
   protected readonly shared: SharedClientState;
   private readonly ownsTransport: boolean;
   private coreClients: CoreClients | undefined;
 
+  /** @internal */
   protected constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
     if ("kubeConfig" in init) {
       const created = createShared(init);
@@ -120,7 +122,7 @@ abstract class ArkClientBase {
     return new this(await optionsFromEnv(options));
   }
 
-  /** The options every resource client of this ARK client is built with. */
+  /** @internal The options every resource client of this ARK client is built with. */
   protected resourceOptions(validate: boolean): ResourceClientOptions {
     const { transport, fieldManager, logger } = this.shared;
     return { transport, namespace: this.namespace, fieldManager, logger, validate: validate && this.shared.validate ? validateObject : false };
@@ -152,7 +154,7 @@ abstract class ArkClientBase {
     return new ConfigurationClient(this.core.configMaps);
   }
 
-  /** The transport (for advanced use: sharing it, or its credentials). */
+  /** @internal The transport (tests compare it across views). */
   get transport(): Transport {
     return this.shared.transport;
   }
@@ -180,6 +182,10 @@ export class ArkClientV1alpha1 extends ArkClientBase {
   /** Cluster-scoped. */
   readonly arkConfigs: ResourceClient<ArkConfig>;
 
+  /** A client from explicit options; {@link ArkClientBase.fromEnv} loads them from the environment. */
+  constructor(options: ArkClientOptions);
+  /** @internal A view sharing another client's connections. */
+  constructor(init: { shared: SharedClientState; namespace: string });
   constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
     super(init);
     const options = this.resourceOptions(true);
@@ -201,6 +207,10 @@ export class ArkClientV1prealpha1 extends ArkClientBase {
   readonly a2aServers: ResourceClient<A2AServer>;
   readonly executionEngines: ResourceClient<ExecutionEngine>;
 
+  /** A client from explicit options; {@link ArkClientBase.fromEnv} loads them from the environment. */
+  constructor(options: ArkClientOptions);
+  /** @internal A view sharing another client's connections. */
+  constructor(init: { shared: SharedClientState; namespace: string });
   constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
     super(init);
     const options = this.resourceOptions(true);
@@ -235,6 +245,9 @@ export class ArkClient extends ArkClientBase {
   readonly v1prealpha1: ArkClientV1prealpha1;
 
   /** A client from a loaded KubeConfig. Prefer {@link ArkClient.fromEnv} unless you build the KubeConfig yourself. */
+  constructor(options: ArkClientOptions);
+  /** @internal A view sharing another client's connections. */
+  constructor(init: { shared: SharedClientState; namespace: string });
   constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
     super(init);
     const derived = { shared: this.shared, namespace: this.namespace };

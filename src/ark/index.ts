@@ -1,15 +1,15 @@
 /**
- * ARK's domain on top of the client: `ArkClient` with one typed client per
- * kind, queries (run, wait, stream, cancel), approvals, the secret and
- * configuration stores, labels, annotations and value sources.
+ * What ARK's domain contributes to the root entry (`ark-sdk`): `ArkClient`
+ * with one typed client per kind, queries (run, wait, stream, cancel),
+ * approvals, the secret and configuration stores, labels and annotations.
+ * What only engines and the dispatcher use (value sources, service URLs,
+ * broker discovery, status writing) stays internal or lives in
+ * `ark-sdk/executor`.
  */
 
-export { ArkClient, ArkClientV1alpha1, ArkClientV1prealpha1, type ArkClientOptions, type FromEnvOptions, type CoreClients, type SharedClientState } from "./ark-client.js";
-export {
-  SecretClient, validateAndEncodeToken, calculateSecretLength,
-  type SecretSummary, type SecretInfo, type SecretDetail, type SecretMetadataInput,
-} from "./secrets.js";
-export { ConfigurationClient, CONFIGURATION_DATA_KEY, buildLabelsAndAnnotations, type Configuration, type ConfigurationMetadataInput } from "./configurations.js";
+export { ArkClient, ArkClientBase, ArkClientV1alpha1, ArkClientV1prealpha1, type ArkClientOptions, type FromEnvOptions, type CoreClients } from "./ark-client.js";
+export { SecretClient, type SecretSummary, type SecretInfo, type SecretDetail, type SecretMetadataInput } from "./secrets.js";
+export { ConfigurationClient, CONFIGURATION_DATA_KEY, type Configuration, type ConfigurationMetadataInput } from "./configurations.js";
 export {
   ARK_DOMAIN, ARK_ANNOTATION_PREFIX, ARK_RESOURCE_TYPE_ANNOTATION, CONFIGURATION_RESOURCE_TYPE, DESCRIPTION_ANNOTATION, ALIAS_ANNOTATION,
   STREAMING_SUPPORTED_ANNOTATION, filterArkAnnotations,
@@ -18,18 +18,12 @@ export {
   ARK_LABEL_PREFIX, ARK_TAG_LABEL_PREFIX, TAG_PATTERN, LEGACY_TAG_PATTERN, TAG_MAX_LENGTH,
   validateTag, validateLegacyTag, validateUpdatedTags, tagsToLabels, labelsToTags, stripTagLabels,
 } from "./labels.js";
-export {
-  QueryClient, type QueryWaitOptions, type QueryRunOptions, type QueryStreamOptions,
-} from "./query-client.js";
-export { buildQuery, normalizeTimeout, STREAMING_ENABLED_ANNOTATION, type QueryRunRequest, type QueryTargetType } from "./query-request.js";
+export { QueryClient, type QueryWaitOptions, type QueryRunOptions, type QueryStreamOptions } from "./query-client.js";
+export { STREAMING_ENABLED_ANNOTATION, type QueryRunRequest, type QueryTargetType } from "./query-request.js";
 export { readQueryResult, type QueryResult, type QueryRawMessage } from "./query-result.js";
 export { QueryFailedError, QueryCanceledError, QueryTimeoutError, QueryDeletedError, type QueryCancelReason } from "./query-errors.js";
 export { QUERY_PHASE_MEANINGS, TERMINAL_QUERY_PHASES, queryPhase, isQueryTerminal, isQuerySettled, type QueryPhase } from "./query-phases.js";
-export { BrokerStreamError, ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
-export { discoverBrokerUrl, type BrokerLookupClients } from "./query-broker.js";
+export { BrokerStreamError, type QueryStreamEvent } from "./query-stream.js";
 export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, type ApprovalDecision } from "./a2a-task-client.js";
-export { BrokerDiscovery, STREAMING_CONFIG_NAME, parseStreamingConfig, type StreamingConfig } from "./broker-discovery.js";
-export { QueryStatusWriter, mergeCondition, type QueryPhaseWriter } from "./query-status.js";
+// Service URLs: how clients (query streams) and engines (resolvers) reach in-cluster services such as the broker.
 export { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
-export { teamReachesAgent, type TeamReader, type TeamShape } from "./team-membership.js";
-export { QueryResolutionError, type ResolutionFailureReason } from "./errors.js";

@@ -80,6 +80,7 @@ export class QueryClient extends ResourceClient<Query> {
   private readonly a2aTasks: ResourceClient<A2ATask>;
   private readonly hub: QueryWatchHub;
 
+  /** @internal Made by `ArkClient` (`ark.queries`). */
   constructor(descriptor: ResourceDescriptor<Query>, options: ResourceClientOptions) {
     super(descriptor, options);
     this.a2aTasks = new ResourceClient(a2aTaskDescriptor, options);

@@ -65,11 +65,12 @@ export class ResourceClient<T extends KubernetesObject> {
   readonly descriptor: ResourceDescriptor<T>;
   /** The namespace single-object calls use when none is given; `undefined` on an all-namespaces view or a cluster-scoped kind. */
   readonly namespace: string | undefined;
-  /** What this client was built with; subclasses derive their views and helper clients from it. */
+  /** @internal What this client was built with; subclasses derive their views and helper clients from it. */
   protected readonly options: ResourceClientOptions;
   protected readonly logger: Logger;
   private readonly fieldManager: string;
 
+  /** @internal Made by `ArkClient` (`ark.agents`, `ark.resource(descriptor)`, …). */
   constructor(descriptor: ResourceDescriptor<T>, options: ResourceClientOptions, scope?: { allNamespaces: true }) {
     this.descriptor = descriptor;
     this.options = options;

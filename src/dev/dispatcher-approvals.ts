@@ -10,7 +10,7 @@
 
 import type { ResourceClient } from "../client/resource-client.js";
 import { approvalDecisionOf } from "../ark/a2a-task-client.js";
-import type { A2AMessage, A2APart, A2ATask as ProtocolTask } from "../protocol/a2a.js";
+import type { A2AMessage, A2APart, A2AProtocolTask as ProtocolTask } from "../protocol/a2a.js";
 import { GoDurationError } from "../core/go-duration.js";
 import { parseGoDuration } from "../core/go-duration.js";
 import type { A2ATask, A2ATaskStatus, Part } from "../generated/index.js";

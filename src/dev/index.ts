@@ -2,8 +2,9 @@
  * Development stand-ins for the parts of ARK a local run needs: the dispatcher
  * (the part of ARK's controller that sends Queries to engines) and the broker
  * (streaming and memory). Exported from `ark-sdk/testing`; not a replacement
- * for ARK.
+ * for ARK. Engines find the local broker and other loopback services through
+ * `loopbackServiceUrl` from `ark-sdk`.
  */
-export { startLocalBroker, loopbackServiceUrl, type LocalBroker, type LocalBrokerOptions, type StoredMessage } from "./local-broker.js";
+export { startLocalBroker, type LocalBroker, type LocalBrokerOptions, type StoredMessage } from "./local-broker.js";
 export { startDispatcher, type QueryDispatcher, type DispatcherOptions, type DispatchRecord, type DispatcherStats } from "./dispatcher.js";
 export { DispatchError } from "./dispatcher-errors.js";

@@ -15,10 +15,7 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import { STREAMING_CONFIG_NAME } from "../ark/broker-discovery.js";
 import { GoDurationError } from "../core/go-duration.js";
 import { parseGoDuration } from "../core/go-duration.js";
-import { loopbackServiceUrl } from "../ark/value-source.js";
 import { errorMessage } from "../core/errors.js";
-
-export { loopbackServiceUrl };
 
 /** Options of {@link startLocalBroker}. */
 export interface LocalBrokerOptions {
@@ -57,7 +54,7 @@ export interface LocalBroker {
    * Makes the broker discoverable in `namespace` the way ARK configures it:
    * a headless Service `ark-broker` whose port `http` is the broker's
    * loopback port, and the `ark-config-streaming` ConfigMap pointing at it.
-   * Engines and clients then find it through {@link loopbackServiceUrl}.
+   * Engines and clients then find it through `loopbackServiceUrl` (from `ark-sdk`).
    */
   publish(ark: ArkClient, namespace: string): Promise<void>;
   /** Ends open streams and stops the server. */

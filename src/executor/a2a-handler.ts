@@ -11,7 +11,7 @@ import { AsyncQueue } from "../core/async-queue.js";
 import { randomUUID } from "node:crypto";
 import type { Claims } from "../core/request-guard.js";
 import type { Logger } from "../core/logger.js";
-import { TERMINAL_TASK_STATES, type A2AArtifact, type A2AMessage, type A2AStreamEvent, type A2ATask } from "../protocol/a2a.js";
+import { TERMINAL_TASK_STATES, type A2AArtifact, type A2AMessage, type A2AStreamEvent, type A2AProtocolTask } from "../protocol/a2a.js";
 import { readSendParams, readTaskParams } from "../protocol/a2a-params.js";
 import { ExecutionAbortedError, ExecutorError } from "./errors.js";
 import { errorMessage } from "../core/errors.js";
@@ -149,12 +149,12 @@ function findTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps, id: string): TaskRe
   return record;
 }
 
-function getTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
+function getTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2AProtocolTask {
   const { id, historyLength } = readTaskParams(rpc.params);
   return snapshotTask(findTask(rpc, deps, id).task, historyLength);
 }
 
-function cancelTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
+function cancelTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2AProtocolTask {
   const { id } = readTaskParams(rpc.params);
   const record = findTask(rpc, deps, id);
   const state = record.task.status.state;
@@ -166,7 +166,7 @@ function cancelTask(rpc: JsonRpcRequest, deps: A2AHandlerDeps): A2ATask {
   return snapshotTask(record.task);
 }
 
-function agentText(task: A2ATask, text: string): A2AMessage {
+function agentText(task: A2AProtocolTask, text: string): A2AMessage {
   return { kind: "message", role: "agent", messageId: randomUUID(), taskId: task.id, contextId: task.contextId, parts: [{ kind: "text", text }] };
 }
 
@@ -178,10 +178,10 @@ function startTask(
   call: RpcCallContext,
   deps: A2AHandlerDeps,
   options: { linkClient: boolean; onEvent?: (event: A2AStreamEvent, final: boolean) => void },
-): A2ATask {
+): A2AProtocolTask {
   const id = randomUUID();
   const cancel = new AbortController();
-  const task: A2ATask = {
+  const task: A2AProtocolTask = {
     kind: "task",
     id,
     contextId: conversationId,

@@ -23,7 +23,7 @@ import type { QueryRef } from "../protocol/query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
 import { QueryStatusWriter } from "../ark/query-status.js";
 import { authorizeOverride } from "../ark/team-membership.js";
-import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, Parameter } from "./types.js";
+import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, ResolvedParameter } from "./types.js";
 import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
 import { isRecord } from "../core/json.js";
 
@@ -243,8 +243,8 @@ export class ClusterQueryResolver implements QueryResolver {
     return params;
   }
 
-  private async agentParameters(aspec: Obj, queryParams: ReadonlyMap<string, string>, values: ValueSourceResolver, ns: string): Promise<Parameter[]> {
-    const out: Parameter[] = [];
+  private async agentParameters(aspec: Obj, queryParams: ReadonlyMap<string, string>, values: ValueSourceResolver, ns: string): Promise<ResolvedParameter[]> {
+    const out: ResolvedParameter[] = [];
     for (const [i, p] of arr(aspec.parameters).entries()) {
       const param = rec(p);
       const name = text(param.name);

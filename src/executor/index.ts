@@ -23,10 +23,10 @@ export type {
   ExecutionEngineResponse,
   MCPServerConfig,
   ModelConfig,
-  Parameter,
+  ResolvedParameter,
   ToolDefinition,
 } from "./types.js";
-export type { Message, ToolCall, TokenUsage, WireMessage, WireTokenUsage } from "../protocol/messages.js";
+export type { Message, ToolCall, TokenUsage } from "../protocol/messages.js";
 export { renderTemplate } from "./prompt-template.js";
 
 // Query resolution
@@ -34,8 +34,6 @@ export type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolve
 export { ClusterQueryResolver, DEFAULT_QUERY_TIMEOUT, type ClusterQueryResolverOptions } from "./cluster-resolver.js";
 export { StaticQueryResolver, type StaticQuery } from "./static-resolver.js";
 export type { CacheMode, CacheStats } from "../client/object-cache.js";
-export { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv, type ServiceAddress, type ServiceUrlResolver } from "../ark/value-source.js";
-export { teamReachesAgent, type TeamReader, type TeamShape } from "../ark/team-membership.js";
 
 // The ARK query reference an engine receives
 export type { QueryRef, QueryTargetRef } from "../protocol/query-extension.js";

@@ -5,7 +5,7 @@
  * JSON or code in a prompt is left alone.
  */
 
-import type { Parameter } from "./types.js";
+import type { ResolvedParameter } from "./types.js";
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -31,7 +31,7 @@ function patternFor(names: string[]): RegExp {
  * Replaces `{{.name}}`, `{{ .name }}` and `{name}` for every given parameter.
  * Unknown names stay as written.
  */
-export function renderTemplate(template: string, parameters: readonly Parameter[]): string {
+export function renderTemplate(template: string, parameters: readonly ResolvedParameter[]): string {
   if (parameters.length === 0 || !template.includes("{")) return template;
   const values = new Map(parameters.map((p) => [p.name, p.value]));
   const pattern = patternFor([...values.keys()]);

@@ -5,11 +5,11 @@
  * when the store is full (the Python SDK's store grows without limit).
  */
 
-import { TERMINAL_TASK_STATES, type A2AMessage, type A2ATask, type A2ATaskState } from "../protocol/a2a.js";
+import { TERMINAL_TASK_STATES, type A2AMessage, type A2AProtocolTask, type A2ATaskState } from "../protocol/a2a.js";
 
 /** One task and the means to cancel it. */
 export interface TaskRecord {
-  task: A2ATask;
+  task: A2AProtocolTask;
   /** Aborts the execution behind the task. */
   cancel: () => void;
   finishedAt?: number;
@@ -46,7 +46,7 @@ export class TaskStore {
   }
 
   /** Moves a task to `state`; terminal states are final and later transitions are ignored. */
-  transition(id: string, state: A2ATaskState, message?: A2AMessage): A2ATask | undefined {
+  transition(id: string, state: A2ATaskState, message?: A2AMessage): A2AProtocolTask | undefined {
     const record = this.records.get(id);
     if (!record) return undefined;
     if (TERMINAL_TASK_STATES.has(record.task.status.state)) return record.task;
@@ -75,8 +75,8 @@ export class TaskStore {
 }
 
 /** A copy of a task with its history cut to the last `historyLength` messages. */
-export function snapshotTask(task: A2ATask, historyLength?: number): A2ATask {
-  const copy: A2ATask = { ...task, status: { ...task.status } };
+export function snapshotTask(task: A2AProtocolTask, historyLength?: number): A2AProtocolTask {
+  const copy: A2AProtocolTask = { ...task, status: { ...task.status } };
   if (task.history) copy.history = historyLength === undefined ? [...task.history] : historyLength <= 0 ? [] : task.history.slice(-historyLength);
   if (task.artifacts) copy.artifacts = task.artifacts.map((a) => ({ ...a, parts: [...a.parts] }));
   return copy;

@@ -11,7 +11,7 @@ import { fromWireMessage, toWireMessage, toWireTokenUsage, type Message, type To
 import { isRecord } from "../core/json.js";
 
 /** A resolved agent parameter (prompt template variable). */
-export interface Parameter {
+export interface ResolvedParameter {
   name: string;
   value: string;
 }
@@ -36,7 +36,7 @@ export interface AgentConfig {
   /** The prompt with its parameters already substituted. */
   prompt: string;
   description: string;
-  parameters: Parameter[];
+  parameters: ResolvedParameter[];
   model: ModelConfig;
   labels: Record<string, string>;
   annotations: Record<string, string>;

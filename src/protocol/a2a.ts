@@ -40,7 +40,7 @@ export type A2ATaskState =
   | "unknown";
 
 /** A task's current status. */
-export interface A2ATaskStatus {
+export interface A2AProtocolTaskStatus {
   state: A2ATaskState;
   message?: A2AMessage;
   /** ISO 8601. */
@@ -56,11 +56,11 @@ export interface A2AArtifact {
 }
 
 /** An A2A task. */
-export interface A2ATask {
+export interface A2AProtocolTask {
   kind: "task";
   id: string;
   contextId: string;
-  status: A2ATaskStatus;
+  status: A2AProtocolTaskStatus;
   history?: A2AMessage[];
   artifacts?: A2AArtifact[];
   metadata?: Record<string, unknown>;
@@ -71,7 +71,7 @@ export interface A2ATaskStatusUpdateEvent {
   kind: "status-update";
   taskId: string;
   contextId: string;
-  status: A2ATaskStatus;
+  status: A2AProtocolTaskStatus;
   final: boolean;
   metadata?: Record<string, unknown>;
 }
@@ -88,7 +88,7 @@ export interface A2ATaskArtifactUpdateEvent {
 }
 
 /** What `message/stream` emits. */
-export type A2AStreamEvent = A2AMessage | A2ATask | A2ATaskStatusUpdateEvent | A2ATaskArtifactUpdateEvent;
+export type A2AStreamEvent = A2AMessage | A2AProtocolTask | A2ATaskStatusUpdateEvent | A2ATaskArtifactUpdateEvent;
 
 /** `params` of `message/send` and `message/stream`. */
 export interface A2AMessageSendParams {

@@ -7,7 +7,7 @@
  */
 
 import { createHash, randomUUID } from "node:crypto";
-import type { A2AMessage, A2ATask } from "./a2a.js";
+import type { A2AMessage, A2AProtocolTask } from "./a2a.js";
 import { QUERY_EXTENSION_METADATA_KEY, QUERY_EXTENSION_URI, type QueryTargetRef } from "./query-extension.js";
 import { isRecord } from "../core/json.js";
 
@@ -107,7 +107,7 @@ export type EngineOutcome =
       memoryUnavailable?: boolean;
       memoryDegraded?: boolean;
     }
-  | { kind: "task"; task: A2ATask; content: string }
+  | { kind: "task"; task: A2AProtocolTask; content: string }
   | { kind: "error"; code?: number; message: string };
 
 /** Concatenated text parts (one per line), as ARK extracts a response's content. */
@@ -169,7 +169,7 @@ export function readEngineResponse(body: unknown): EngineOutcome {
   if (!isRecord(result)) return { kind: "error", message: "rpc response missing required 'result' field" };
   if (result.kind === "message") return readMessageOutcome(result as unknown as A2AMessage);
   if (result.kind === "task") {
-    const task = result as unknown as A2ATask;
+    const task = result as unknown as A2AProtocolTask;
     let content = task.status?.message ? textOfParts(task.status.message.parts) : "";
     for (const artifact of task.artifacts ?? []) {
       if (content) break;

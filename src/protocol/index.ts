@@ -38,10 +38,10 @@ export type {
   A2AMessageSendParams,
   A2APart,
   A2AStreamEvent,
-  A2ATask,
+  A2AProtocolTask,
   A2ATaskArtifactUpdateEvent,
   A2ATaskState,
-  A2ATaskStatus,
+  A2AProtocolTaskStatus,
   A2ATaskStatusUpdateEvent,
   A2ATextPart,
 } from "./a2a.js";
@@ -49,4 +49,4 @@ export { buildAgentCard, type AgentCardOptions } from "./agent-card.js";
 export { WireFormatError, QueryRefError } from "./errors.js";
 
 // Wire conversions (REST /execute, raw messages)
-export { fromWireMessage, toWireMessage, toWireTokenUsage } from "./messages.js";
+export { fromWireMessage, toWireMessage, toWireTokenUsage, type WireMessage, type WireTokenUsage } from "./messages.js";

@@ -5,9 +5,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { TestCluster } from "../helpers/cluster.js";
 import {
-  ArkClient, ConnectionError, ForbiddenError, TimeoutError, sharedPoolCount, silentLogger, type Agent, type KubernetesObject, type ObjectMeta, type Query,
+  ArkClient, ConnectionError, ForbiddenError, TimeoutError, silentLogger, type Agent, type KubernetesObject, type ObjectMeta, type Query,
   type ResourceDescriptor, type WatchEvent,
 } from "ark-sdk";
+import { sharedPoolCount } from "../../src/client/connection-pool.js";
 import { TcpProxy, redirectKubeConfig, useArkCluster } from "./support.js";
 
 let cluster: TestCluster;

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv } from "../../src/executor/index.js";
+import { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv } from "ark-sdk";
 
 describe("Service URL mapping from the environment", () => {
   const address = { name: "ark-broker", namespace: "team-a", port: 8080, path: "/stream" };

@@ -1,8 +1,8 @@
 // The query tests' stack on a real control plane: a namespace, a local broker published in it, the development
 // dispatcher, and an ExecutorApp serving a scripted engine, plus the Agent/ExecutionEngine objects wiring them.
-import { ArkClient, type Logger } from "ark-sdk";
+import { ArkClient, loopbackServiceUrl, type Logger } from "ark-sdk";
 import { BaseExecutor, ClusterQueryResolver, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
-import { loopbackServiceUrl, startDispatcher, startLocalBroker, type DispatchRecord, type LocalBroker, type QueryDispatcher } from "ark-sdk/testing";
+import { startDispatcher, startLocalBroker, type DispatchRecord, type LocalBroker, type QueryDispatcher } from "ark-sdk/testing";
 import type { TestCluster } from "../helpers/cluster.js";
 
 export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -3,7 +3,8 @@
 // readBrokerStream reads it; plus its refusals of bad input.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { BrokerStreamError, readBrokerStream } from "ark-sdk";
+import { BrokerStreamError } from "ark-sdk";
+import { readBrokerStream } from "../../src/ark/query-stream.js";
 import { BrokerStream } from "../../src/executor/broker-client.js";
 import { startLocalBroker, type LocalBroker } from "ark-sdk/testing";
 

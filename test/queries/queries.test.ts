@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  QueryCanceledError, QueryDeletedError, QueryFailedError, QueryTimeoutError, isQueryTerminal, type Query, type QueryStreamEvent,
+  QueryCanceledError, QueryDeletedError, QueryFailedError, QueryTimeoutError, isQueryTerminal, loopbackServiceUrl, type Query,
+  type QueryStreamEvent,
 } from "ark-sdk";
 import { ExecutionAbortedError } from "ark-sdk/executor";
-import { loopbackServiceUrl } from "ark-sdk/testing";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
 import { eventually, startQueryStack, type QueryStack } from "./helpers.js";
 

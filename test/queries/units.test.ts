@@ -2,7 +2,9 @@
 // tool-call accumulation, the dispatcher's status shapes, Go durations, templates and approval decisions.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ArgumentError, ChunkReader, approvalDecisionOf, buildQuery, isQuerySettled, readQueryResult, type A2ATask, type Query } from "ark-sdk";
+import { ArgumentError, approvalDecisionOf, isQuerySettled, readQueryResult, type A2ATask, type Query } from "ark-sdk";
+import { ChunkReader } from "../../src/ark/query-stream.js";
+import { buildQuery } from "../../src/ark/query-request.js";
 import { statusWithOutcome, completedCondition, errorResponse, formatGoDuration } from "../../src/dev/dispatcher-status.js";
 import { fillTemplate } from "../../src/dev/dispatcher-input.js";
 import { cascadeCount, phaseOfState, settleApproval } from "../../src/dev/dispatcher-approvals.js";
