@@ -39,7 +39,7 @@ export function consoleLogger(level: LogLevel = levelFromEnv(), scope = "ark-sdk
   const write = (lvl: Exclude<LogLevel, "silent">, message: string, fields?: LogFields) => {
     if (ORDER[lvl] < min) return;
     const tail = fields && Object.keys(fields).length > 0 ? ` ${safeJson(fields)}` : "";
-    process.stderr.write(`${new Date().toISOString()} ${lvl.toUpperCase()} [${scope}] ${message}${tail}\n`);
+    process.stderr.write(`${new Date().toISOString()} ${lvl.toUpperCase()} [${scope}] ${escapeLogText(message)}${tail}\n`);
   };
   return {
     debug: (m, f) => write("debug", m, f),
@@ -47,6 +47,21 @@ export function consoleLogger(level: LogLevel = levelFromEnv(), scope = "ark-sdk
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
   };
+}
+
+// C0 and C1 controls (newlines, ANSI escapes), DEL, and the JavaScript line separators.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * `text` with every control character written as a JSON-style escape (`\n`,
+ * `\u001b`…), so a value taken from a request cannot start a forged log
+ * line or drive a terminal.
+ */
+export function escapeLogText(text: string): string {
+  CONTROL.lastIndex = 0;
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROL, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
 
 /** A logger that drops everything. */

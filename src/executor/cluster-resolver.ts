@@ -25,7 +25,7 @@ import { QueryStatusWriter } from "../ark/query-status.js";
 import { authorizeOverride } from "../ark/team-membership.js";
 import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, ResolvedParameter } from "./types.js";
 import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
-import { isRecord } from "../core/json.js";
+import { isRecord, setOwn } from "../core/json.js";
 
 /** Options of {@link ClusterQueryResolver}. */
 export interface ClusterQueryResolverOptions {
@@ -59,7 +59,7 @@ function text(value: unknown): string | undefined {
 
 function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec(value))) if (typeof v === "string") out[k] = v;
+  for (const [k, v] of Object.entries(rec(value))) if (typeof v === "string") setOwn(out, k, v);
   return out;
 }
 
@@ -284,7 +284,7 @@ export class ClusterQueryResolver implements QueryResolver {
     }
     if (isRecord(node)) {
       const out: Obj = {};
-      for (const [key, child] of Object.entries(node)) out[key] = await this.resolveTree(child, ns, values, `${field}.${key}`);
+      for (const [key, child] of Object.entries(node)) setOwn(out, key, await this.resolveTree(child, ns, values, `${field}.${key}`));
       return out;
     }
     return node;
@@ -297,7 +297,7 @@ export class ClusterQueryResolver implements QueryResolver {
       const name = text(header.name);
       if (!name) continue;
       const value = await values.resolve(header.value, ns, `${field}[${i}] (${name})`);
-      if (value !== "") out[name] = value;
+      if (value !== "") setOwn(out, name, value);
     }
     return out;
   }

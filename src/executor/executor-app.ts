@@ -18,6 +18,7 @@ import { buildAgentCard } from "../protocol/agent-card.js";
 import type { BaseExecutor } from "./base-executor.js";
 import { errorMessage } from "../core/errors.js";
 import { ExecutionRuntime } from "./execution-runtime.js";
+import { escapingLogger } from "./scoped-logger.js";
 import { BodyTooLargeError, jsonReply, readNodeBody, readRequestBody, SSE_HEADERS, type IncomingCall, type Reply } from "./http-io.js";
 import { JsonRpcError, JsonRpcErrorCode, parseJsonRpcRequest, rpcError } from "../protocol/jsonrpc.js";
 import type { QueryResolver } from "./query-resolver.js";
@@ -111,7 +112,7 @@ export class ExecutorApp {
     this.givenName = engineName;
     this.engineName = engineName.toLowerCase();
     this.options = options;
-    this.logger = options.logger ?? consoleLogger(undefined, `ark-sdk:executor:${this.engineName}`);
+    this.logger = options.logger ? escapingLogger(options.logger) : consoleLogger(undefined, `ark-sdk:executor:${this.engineName}`);
     this.resolver = options.resolver;
     this.ownsResolver = options.resolver === undefined;
     this.tasks = new TaskStore({ retentionMs: options.taskRetentionMs });

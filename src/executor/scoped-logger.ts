@@ -3,7 +3,7 @@
  * an engine's logs can be told apart when executions run concurrently.
  */
 
-import type { LogFields, Logger } from "../core/logger.js";
+import { escapeLogText, type LogFields, type Logger } from "../core/logger.js";
 
 /** `base` with `fields` merged into every entry (entry fields win). */
 export function scopedLogger(base: Logger, fields: LogFields): Logger {
@@ -13,5 +13,20 @@ export function scopedLogger(base: Logger, fields: LogFields): Logger {
     info: (message, extra) => base.info(message, merge(extra)),
     warn: (message, extra) => base.warn(message, merge(extra)),
     error: (message, extra) => base.error(message, merge(extra)),
+  };
+}
+
+/**
+ * `base` with control characters escaped in every message: executor log lines
+ * carry values from requests (QueryRef names, ids, engine errors echoing
+ * input), which must not be able to forge lines. Fields are the logger's to
+ * encode (as JSON, for `consoleLogger`).
+ */
+export function escapingLogger(base: Logger): Logger {
+  return {
+    debug: (message, fields) => base.debug(escapeLogText(message), fields),
+    info: (message, fields) => base.info(escapeLogText(message), fields),
+    warn: (message, fields) => base.warn(escapeLogText(message), fields),
+    error: (message, fields) => base.error(escapeLogText(message), fields),
   };
 }

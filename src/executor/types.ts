@@ -8,7 +8,7 @@
 
 import { WireFormatError } from "../protocol/errors.js";
 import { fromWireMessage, toWireMessage, toWireTokenUsage, type Message, type TokenUsage } from "../protocol/messages.js";
-import { isRecord } from "../core/json.js";
+import { isRecord, setOwn } from "../core/json.js";
 
 /** A resolved agent parameter (prompt template variable). */
 export interface ResolvedParameter {
@@ -102,7 +102,7 @@ function stringMap(value: unknown, path: string): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) throw new WireFormatError(path, "must be an object of strings");
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = str(v, `${path}.${k}`);
+  for (const [k, v] of Object.entries(value)) setOwn(out, k, str(v, `${path}.${k}`));
   return out;
 }
 
@@ -121,7 +121,7 @@ function readModel(value: unknown, path: string): ModelConfig {
   if (value === undefined || value === null) return { name: "", type: "", config: {} };
   const m = object(value, path);
   const config: Record<string, Record<string, unknown>> = {};
-  for (const [provider, block] of Object.entries(isRecord(m.config) ? m.config : {})) config[provider] = object(block, `${path}.config.${provider}`);
+  for (const [provider, block] of Object.entries(isRecord(m.config) ? m.config : {})) setOwn(config, provider, object(block, `${path}.config.${provider}`));
   return { name: str(m.name, `${path}.name`, ""), type: str(m.type, `${path}.type`, ""), config };
 }
 

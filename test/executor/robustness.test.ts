@@ -11,7 +11,7 @@ import type { Message as A2AJsMessage, Task as A2AJsTask } from "@a2a-js/sdk";
 import { bearerAuth, TokenValidator } from "ark-sdk/auth";
 import { ExecutionAbortedError, ExecutorApp } from "ark-sdk/executor";
 import { QUERY_EXTENSION_METADATA_KEY, QUERY_EXTENSION_URI } from "ark-sdk/protocol";
-import type { LogFields, Logger } from "../../src/core/logger.js";
+import { consoleLogger, type LogFields, type Logger } from "../../src/core/logger.js";
 import { hostileApp, hostileResolver, HostileEngine } from "./fixtures/hostile-engine.js";
 import { postLikeController, sendBody } from "./helpers.js";
 
@@ -305,5 +305,77 @@ describe("HEAD wherever GET", () => {
     const post = await raw(urls[0] as string, { path: "/health", method: "POST" });
     assert.equal(post.status, 405);
     assert.equal(post.headers.allow, "GET, HEAD");
+  });
+});
+
+describe("logs cannot be forged", () => {
+  it("control characters from a request (a QueryRef name) are escaped in the app's log lines and in consoleLogger", { timeout: 15_000 }, async () => {
+    const logger = recordingLogger();
+    const { app } = hostileApp(logger);
+    const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    try {
+      const forged = "x\n2026-01-01T00:00:00.000Z ERROR [ark-sdk] forged\r\u001b[2J";
+      const answer = await postLikeController(url, sendBody("hi", { name: forged, namespace: "team-a" }, { method: "message/stream" }));
+      assert.match(answer.text, /"state":"failed"/);
+      await eventually("the failure is logged", () => logger.lines.some((l) => l.message.includes("forged")));
+      for (const line of logger.lines) assert.ok(!/[\n\r]/.test(line.message) && !line.message.includes("\u001b"), line.message);
+      assert.ok(logger.lines.some((l) => l.message.includes("x\\n2026-01-01T00:00:00.000Z ERROR [ark-sdk] forged\\r\\u001b[2J")));
+    } finally {
+      await app.close({ gracePeriodMs: 0 });
+    }
+    let written = "";
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => ((written += chunk), true)) as typeof process.stderr.write;
+    try {
+      consoleLogger("info", "test").warn("a\nb\u2028c");
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(written.split("\n").length, 2, written);
+    assert.match(written, /a\\nb\\u2028c\n$/);
+  });
+});
+
+describe("__proto__ and constructor keys in request bodies", () => {
+  it("stay data in REST /execute (model config, labels, annotations) and never change a prototype", { timeout: 15_000 }, async () => {
+    const { app, engine } = hostileApp(recordingLogger());
+    const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    try {
+      const body = `{"agent":{"name":"a","namespace":"team-a","labels":{"__proto__":"x","constructor":"y"},"annotations":{"__proto__":"z"},
+        "model":{"name":"m","type":"openai","config":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"openai":{"apiKey":"k"}}}},
+        "userInput":{"role":"user","content":"hello"},"mcpServers":[],"query_annotations":{"__proto__":"q"}}`;
+      const answer = await postLikeController(url, body, { path: "/execute" });
+      assert.equal(answer.status, 200, answer.text);
+      assert.equal((answer.json as { error: string }).error, "");
+      const request = engine.calls[0]?.request;
+      assert.ok(request);
+      const config = request.agent.model.config;
+      assert.equal(Object.getPrototypeOf(config), Object.prototype);
+      assert.equal((config as Record<string, unknown>).polluted, undefined);
+      assert.deepEqual(Object.keys(config).sort(), ["__proto__", "constructor", "openai"]);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(config, "__proto__")?.value, { polluted: true });
+      for (const map of [request.agent.labels, request.agent.annotations, request.queryAnnotations]) {
+        assert.equal(Object.getPrototypeOf(map), Object.prototype);
+        assert.ok(Object.hasOwn(map, "__proto__"));
+      }
+      assert.equal(Object.getOwnPropertyDescriptor(request.agent.labels, "__proto__")?.value, "x");
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    } finally {
+      await app.close({ gracePeriodMs: 0 });
+    }
+  });
+
+  it("stay data in A2A params and metadata", { timeout: 15_000 }, async () => {
+    const { app, engine } = hostileApp(recordingLogger());
+    const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    try {
+      const body = sendBody("hello").replace('"metadata":{', '"metadata":{"__proto__":{"polluted":true},').replace('"params":{', '"params":{"__proto__":{"blocking":false},');
+      const answer = await postLikeController(url, body);
+      assert.equal((answer.json as RpcAnswer).result?.kind, "message", answer.text);
+      assert.equal(engine.calls[0]?.ctx.queryRef?.name, "q1");
+      assert.equal(Object.getPrototypeOf(engine.calls[0]?.ctx.queryRef), Object.prototype);
+    } finally {
+      await app.close({ gracePeriodMs: 0 });
+    }
   });
 });
