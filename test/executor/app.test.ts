@@ -1,6 +1,6 @@
 // ExecutorApp over real node:http on loopback, driven by raw requests byte-equal to ARK's controller and by the
 // A2A JS SDK's client (0.3.x, A2A 0.3). Resolution comes from the in-memory StaticQueryResolver; the cluster-backed
-// resolver is tested in cluster.test.ts.
+// resolver is tested in cluster-resolver.cluster.test.ts.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";

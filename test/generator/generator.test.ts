@@ -1,14 +1,13 @@
 // The generator on ARK's real CRDs: the committed output is current, output
 // is deterministic, and the non-core CRDs generate code that compiles.
 import assert from "node:assert/strict";
-import { readFile, readdir, rm } from "node:fs/promises";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { generate, readCrdFiles, writeGeneratedFiles } from "../../src/generator/index.js";
 import { run } from "../../src/cli/generate.js";
-import { GENERATED_DIR, NO_SHARED_CRDS, SHARED_CRDS, scratchDir, sharedCrdsPresent } from "./helpers/paths.js";
+import { GENERATED_DIR, SHARED_CRDS, itWithCrds, scratchDir } from "./helpers/paths.js";
 
-const skip = sharedCrdsPresent ? false : NO_SHARED_CRDS;
 const scratch: string[] = [];
 after(async () => {
   for (const dir of scratch) await rm(dir, { recursive: true, force: true });
@@ -20,8 +19,8 @@ function captureIo() {
   return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), isTty: false }, out, err };
 }
 
-describe("generator on ARK's CRDs", { skip }, () => {
-  it("reproduces the committed src/generated exactly", async () => {
+describe("generator on ARK's CRDs", () => {
+  itWithCrds("reproduces the committed src/generated exactly", async () => {
     const result = generate(await readCrdFiles([SHARED_CRDS]));
     const committed = (await readdir(GENERATED_DIR)).filter((f) => f.endsWith(".ts")).sort();
     assert.deepEqual(result.files.map((f) => f.path).sort(), committed, "the set of generated files changed: run ark-sdk generate --crds ../shared/ark-crds --out src/generated --import-from ../");
@@ -30,7 +29,7 @@ describe("generator on ARK's CRDs", { skip }, () => {
     }
   });
 
-  it("generates the 11 core kinds with their contract names", async () => {
+  itWithCrds("generates the 11 core kinds with their contract names", async () => {
     const { models, files } = generate(await readCrdFiles([SHARED_CRDS]));
     assert.deepEqual(
       models.map((m) => `${m.kind}@${m.version}`),
@@ -46,7 +45,7 @@ describe("generator on ARK's CRDs", { skip }, () => {
     assert.doesNotMatch(all, /:\s*any\b|<any>|any\[\]/, "no `any` in generated code");
   });
 
-  it("copies no description text of the CRDs into the output", async () => {
+  itWithCrds("copies no description text of the CRDs into the output", async () => {
     const sources = await readCrdFiles([SHARED_CRDS]);
     const descriptions = new Set<string>();
     const collect = (node: unknown): void => {
@@ -65,7 +64,7 @@ describe("generator on ARK's CRDs", { skip }, () => {
     assert.deepEqual(copied, []);
   });
 
-  it("is deterministic and independent of input order and formatting", async () => {
+  itWithCrds("is deterministic and independent of input order and formatting", async () => {
     const sources = await readCrdFiles([SHARED_CRDS]);
     const a = generate(sources);
     // Reversed order, keys re-ordered (as a cluster returns them), descriptions dropped, other metadata.
@@ -76,7 +75,7 @@ describe("generator on ARK's CRDs", { skip }, () => {
     assert.deepEqual(b.files, a.files);
   });
 
-  it("changes the content hash when the schema changes", async () => {
+  itWithCrds("changes the content hash when the schema changes", async () => {
     const sources = await readCrdFiles([join(SHARED_CRDS, "ark.mckinsey.com_teams.yaml")]);
     const before = generate(sources);
     const changed = structuredClone(sources);
@@ -86,7 +85,7 @@ describe("generator on ARK's CRDs", { skip }, () => {
     assert.match(afterChange.files.find((f) => f.path === "team.ts")!.content, /strategy: "sequential" \| "selector" \| \(string & \{\}\);/);
   });
 
-  it("handles the removed-from-core and marketplace CRDs", async () => {
+  itWithCrds("handles the removed-from-core and marketplace CRDs", async () => {
     const result = generate(await readCrdFiles([join(SHARED_CRDS, "removed-from-core"), join(SHARED_CRDS, "marketplace-ark-sandbox")]), { imports: { meta: "x", descriptor: "x", schema: "x" } });
     assert.deepEqual(result.models.map((m) => m.kind), ["Evaluation", "Evaluator", "Sandbox", "SandboxPool", "SandboxTemplate"]);
     const shared = result.files.find((f) => f.path === "shared.ts")!.content;
@@ -99,8 +98,8 @@ describe("generator on ARK's CRDs", { skip }, () => {
   });
 });
 
-describe("ark-sdk generate (CLI)", { skip }, () => {
-  it("writes, then --check passes, then --check fails after an edit and stale files are removed", async () => {
+describe("ark-sdk generate (CLI)", () => {
+  itWithCrds("writes, then --check passes, then --check fails after an edit and stale files are removed", async () => {
     const out = await scratchDir("cli");
     scratch.push(out);
     const first = captureIo();
@@ -130,8 +129,12 @@ describe("ark-sdk generate (CLI)", { skip }, () => {
 
   it("fails with exit code 1 and the file name for bad input", async () => {
     const c = captureIo();
-    assert.equal(await run(["--crds", join(SHARED_CRDS, "SOURCES.md"), "--out", "/nonexistent"], c.io), 1);
-    assert.match(c.err.join(""), /SOURCES\.md/);
+    const dir = await scratchDir("bad-input");
+    scratch.push(dir);
+    const notes = join(dir, "NOTES.md");
+    await writeFile(notes, "# Notes\n\nNot a CustomResourceDefinition.\n");
+    assert.equal(await run(["--crds", notes, "--out", "/nonexistent"], c.io), 1);
+    assert.match(c.err.join(""), /NOTES\.md/);
   });
 });
 
@@ -140,7 +143,6 @@ describe("writeGeneratedFiles", () => {
     const out = await scratchDir("write");
     scratch.push(out);
     await writeGeneratedFiles(out, [{ path: "a.ts", content: "// Generated by `ark-sdk generate`. Do not edit: regenerate instead.\n" }]);
-    const { writeFile } = await import("node:fs/promises");
     await writeFile(join(out, "mine.ts"), "export const x = 1;\n");
     const removed = await writeGeneratedFiles(out, [{ path: "b.ts", content: "// Generated by `ark-sdk generate`. Do not edit: regenerate instead.\n" }]);
     assert.deepEqual(removed, ["a.ts"]);

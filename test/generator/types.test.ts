@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { after, describe, it } from "node:test";
 import { generate, readCrdFiles, writeGeneratedFiles } from "../../src/generator/index.js";
 import { importsFrom } from "../../src/cli/generate.js";
-import { REPO_ROOT, SHARED_CRDS, scratchDir, sharedCrdsPresent } from "./helpers/paths.js";
+import { REPO_ROOT, SHARED_CRDS, itWithCrds, scratchDir } from "./helpers/paths.js";
 
 const TSC = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
 const FIXTURE = join(REPO_ROOT, "test", "generator", "fixtures", "typed-objects.ts");
@@ -44,7 +44,7 @@ describe("generated types", () => {
     assert.match(output, /wrong\.ts.*Property 'name' is missing/);
   });
 
-  it("of the removed-from-core and marketplace CRDs type-check", { skip: sharedCrdsPresent ? false : "skipped: ../shared/ark-crds is absent" }, async () => {
+  itWithCrds("of the removed-from-core and marketplace CRDs type-check", async () => {
     const dir = await scratchDir("extra-kinds");
     scratch.push(dir);
     const sdkSrc = `${relative(dir, join(REPO_ROOT, "src"))}/`;

@@ -15,7 +15,7 @@ import type { ObjectMeta } from "../../src/core/meta.js";
 import { VALID_OBJECTS, agent, a2aTask, mcpServer, model, query, team, tool } from "./fixtures/typed-objects.js";
 import { testCrd } from "./helpers/crd-builder.js";
 import { causesOf, collectionPath, kubeRequest, type KubeResponse } from "./helpers/kube-request.js";
-import { NO_SHARED_CRDS, SHARED_CRDS, scratchDir, sharedCrdsPresent } from "./helpers/paths.js";
+import { SHARED_CRDS, itWithCrds, scratchDir } from "./helpers/paths.js";
 
 type Obj = { apiVersion: string; kind: string; metadata: ObjectMeta; spec?: unknown; status?: unknown };
 
@@ -209,8 +209,8 @@ describe("Kubernetes keywords agree with the API server (a CRD of the test's own
   }
 });
 
-describe("--from-cluster", { skip: sharedCrdsPresent ? false : NO_SHARED_CRDS }, () => {
-  it("generates the same output as --crds on the same CRDs", async () => {
+describe("--from-cluster", () => {
+  itWithCrds("generates the same output as --crds on the same CRDs", async () => {
     const fromFiles = await readCrdFiles([SHARED_CRDS]);
     const names = new Set(fromFiles.map((s) => s.crd.metadata.name));
     // The shared plane may hold other CRDs of other tests; compare the same set.
@@ -222,7 +222,7 @@ describe("--from-cluster", { skip: sharedCrdsPresent ? false : NO_SHARED_CRDS },
     assert.deepEqual(b.files, a.files);
   });
 
-  it("works through the CLI with --kubeconfig and --context", async () => {
+  itWithCrds("works through the CLI with --kubeconfig and --context", async () => {
     const out = await scratchDir("from-cluster");
     scratch.push(out);
     const io = { out: [] as string[], err: [] as string[] };
