@@ -5,8 +5,7 @@
  * every other `*.test.ts` needs none. The runner starts one local control plane
  * only when a selected file needs it, publishes it to every test file
  * (ARK_SDK_TEST_CONTROL_PLANE), runs node's test runner over the files (with
- * --unhandled-rejections=strict), then
- * stops the plane.
+ * --unhandled-rejections=strict), then stops the plane.
  *
  *   node --import tsx scripts/run-tests.ts [--unit | --cluster] [files or folders...]
  *
