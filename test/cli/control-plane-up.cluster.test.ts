@@ -5,9 +5,13 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 
 describe("ark-sdk control-plane up", () => {
-  it("runs a plane until SIGINT, then cleans up", { timeout: 90_000 }, async () => {
+  it("runs a plane until SIGINT, then cleans up", { timeout: 180_000 }, async (t) => {
     const child = spawn(process.execPath, ["--import", "tsx", "-e", 'import("./src/cli/main.ts").then(m => m.main(["control-plane", "up", "--output", "json"])).then(c => process.exit(c))'], {
       stdio: ["ignore", "pipe", "pipe"],
+    });
+    // A failed or cancelled test must not leave the CLI (and its plane) running.
+    t.after(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
     });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
