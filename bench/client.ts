@@ -225,7 +225,7 @@ async function informerMemory(plane: Awaited<ReturnType<typeof startControlPlane
       gc();
       const before = process.memoryUsage().heapUsed;
       const informer = client.agents.informer(transform === false ? { transform: false } : {});
-      await informer.ready({ timeout: 120_000 });
+      await informer.ready({ timeoutMs: 120_000 });
       gc();
       gc();
       const grown = process.memoryUsage().heapUsed - before;

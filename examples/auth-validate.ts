@@ -8,8 +8,10 @@ import { startLocalOidcIssuer } from "../src/testing/local-oidc-issuer.js";
 const idp = await startLocalOidcIssuer({ audience: "my-engine" });
 try {
   const validator = TokenValidator.fromEnv({
-    OIDC_ISSUER_URL: idp.issuer, // discovery finds the JWKS
-    OIDC_APPLICATION_ID: "my-engine, ark-dashboard", // one or many audiences
+    env: {
+      OIDC_ISSUER_URL: idp.issuer, // discovery finds the JWKS
+      OIDC_APPLICATION_ID: "my-engine, ark-dashboard", // one or many audiences
+    },
   });
   await validator.warmUp(); // optional: fail at start-up if the issuer is unreachable
 
@@ -17,7 +19,7 @@ try {
   console.log(`valid: sub=${claims.sub} groups=${JSON.stringify(claims.groups)}`);
 
   const refused: [string, Promise<string>][] = [
-    ["expired", idp.sign({}, { expiresInSeconds: -3600 })],
+    ["expired", idp.sign({}, { expiresInMs: -3_600_000 })],
     ["wrong audience", idp.sign({ aud: "someone-else" })],
     ["garbage", Promise.resolve("not-a-jwt")],
   ];

@@ -27,9 +27,9 @@ spec: { prompt: "Be brief.", modelRef: { name: gpt } }
 
 const ark = await ArkClient.fromEnv({ namespace: process.env.ARK_NAMESPACE });
 try {
-  const secret = await ark.secrets.createSecret("openai-key", { token: "sk-example" }, "Opaque", { description: "OpenAI key", labels: ["prod"] });
+  const secret = await ark.tokenSecrets.createSecret("openai-key", { token: "sk-example" }, "Opaque", { description: "OpenAI key", labels: ["prod"] });
   console.log(`secret ${secret.name}: length=${secret.secretLength} tags=${secret.labels.join(",")} annotations=${JSON.stringify(secret.annotations)}`);
-  const detail = await ark.secrets.getSecret("openai-key");
+  const detail = await ark.tokenSecrets.getSecret("openai-key");
   console.log(`secret keys: ${detail.keys.join(",")} (values are never listed)`);
 
   for (const outcome of await ark.applyManifest(manifest)) console.log(`apply #${outcome.index} ${outcome.kind}/${outcome.name}: ${outcome.action}`);
@@ -42,7 +42,7 @@ try {
   await ark.configurations.deleteConfiguration("default-model");
   await ark.agents.delete("helper");
   await ark.models.delete("gpt");
-  await ark.secrets.deleteSecret("openai-key");
+  await ark.tokenSecrets.deleteSecret("openai-key");
   console.log("cleaned up");
 } finally {
   await ark.close();

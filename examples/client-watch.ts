@@ -28,12 +28,12 @@ try {
 
   // Something else (ARK's controller; here, this script) finishes the query later.
   setTimeout(() => void ark.queries.patchStatus("q", { status: { phase: "done" } }), 200);
-  const finished = await ark.queries.waitFor("q", (q: Query) => q.status?.phase === "done", { timeout: 30_000 });
+  const finished = await ark.queries.waitFor("q", (q: Query) => q.status?.phase === "done", { timeoutMs: 30_000 });
   console.log(`waitFor: query ${finished.metadata.name} is ${finished.status?.phase}`);
 
   await ark.agents.delete("watched");
   await ark.queries.delete("q");
-  await ark.agents.waitForDeletion("watched", { timeout: 30_000 });
+  await ark.agents.waitForDeletion("watched", { timeoutMs: 30_000 });
   while (informer.get("watched", ark.namespace)) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 200));
   controller.abort();

@@ -44,7 +44,7 @@ export interface ArkClientOptions {
   /** Where the client logs (default: stderr at `ARK_SDK_LOG_LEVEL`, else `warn`). */
   logger?: Logger;
   /** Deadline of each call including retries, ms (default 30,000). */
-  timeout?: number;
+  timeoutMs?: number;
   /** Retries of transient failures. */
   retry?: RetryOptions;
   /** Connection pool tuning. */
@@ -75,7 +75,7 @@ function createShared(options: ArkClientOptions): { shared: SharedClientState; n
   const logger = options.logger ?? consoleLogger(undefined, "ark-sdk:client");
   const transport = new Transport({
     kubeConfig: options.kubeConfig, userAgent: options.userAgent, impersonate: options.impersonate, logger,
-    timeoutMs: options.timeout, retry: options.retry, pool: options.pool,
+    timeoutMs: options.timeoutMs, retry: options.retry, pool: options.pool,
   });
   const namespace = checkNamespace("namespace", options.namespace ?? resolveNamespace(options.kubeConfig, undefined).namespace);
   return { shared: { transport, fieldManager: options.fieldManager ?? "ark-sdk", validate: options.validate ?? true, logger }, namespace };
@@ -144,8 +144,12 @@ export abstract class ArkClientBase {
     return this.coreClients;
   }
 
-  /** ARK token secrets of this namespace (the Python SDK's `SecretClient`). */
-  get secrets(): SecretClient {
+  /**
+   * ARK token secrets of this namespace (the Python SDK's `SecretClient`):
+   * Secrets holding one `token`, with description, alias and tags. For plain
+   * Kubernetes Secrets use `core.secrets`.
+   */
+  get tokenSecrets(): SecretClient {
     return new SecretClient(this.core.secrets);
   }
 

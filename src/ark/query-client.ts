@@ -18,7 +18,7 @@ import type { CallOptions, WriteOptions } from "../client/options.js";
 import { discoverBrokerUrl, type BrokerLookupClients } from "./query-broker.js";
 import { QueryCanceledError, QueryDeletedError, QueryFailedError, QueryTimeoutError } from "./query-errors.js";
 import { isQuerySettled, queryPhase } from "./query-phases.js";
-import { buildQuery, normalizeTimeout, type QueryRunRequest } from "./query-request.js";
+import { buildQuery, normalizeTimeout, requestTimeout, type QueryRunRequest } from "./query-request.js";
 import { readQueryResult, type QueryResult } from "./query-result.js";
 import { ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
 import { QueryWatchHub } from "./query-watch-hub.js";
@@ -30,7 +30,7 @@ export interface QueryWaitOptions {
   /** Stop waiting when it aborts (`QueryCanceledError`, reason `aborted`). */
   signal?: AbortSignal;
   /** Stop waiting after this long, ms (`QueryTimeoutError`). Default: no limit. */
-  timeout?: number;
+  timeoutMs?: number;
   /** Namespace of the Query (default: the client's). */
   namespace?: string;
   /** Set `spec.cancel` when the wait is aborted or times out (default false for `wait`, true for `run`). */
@@ -43,10 +43,10 @@ export interface QueryRunOptions {
   signal?: AbortSignal;
   /**
    * Client-side deadline, ms, counted from the call (default: the request's
-   * `timeout`, else none). When it passes, `spec.cancel` is set and the call
+   * `timeout`/`timeoutMs`, else none). When it passes, `spec.cancel` is set and the call
    * rejects with `QueryTimeoutError`.
    */
-  timeout?: number;
+  timeoutMs?: number;
 }
 
 /** Options of {@link QueryClient.stream}. */
@@ -113,7 +113,7 @@ export class QueryClient extends ResourceClient<Query> {
    * console.log(result.content, result.tokenUsage?.totalTokens);
    */
   async run(request: QueryRunRequest, options: QueryRunOptions = {}): Promise<QueryResult> {
-    const started = await this.startTimed(request, options.timeout, { signal: options.signal });
+    const started = await this.startTimed(request, options.timeoutMs, { signal: options.signal });
     const name = started.query.metadata?.name ?? "";
     return this.follow(name, {
       namespace: started.query.metadata?.namespace,
@@ -131,8 +131,8 @@ export class QueryClient extends ResourceClient<Query> {
    * @throws NotFoundError when the Query does not exist
    */
   async wait(name: string, options: QueryWaitOptions = {}): Promise<QueryResult> {
-    const timeoutMs = options.timeout;
-    if (timeoutMs !== undefined) normalizeTimeout(timeoutMs); // throws ArgumentError unless a positive number
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined) normalizeTimeout(timeoutMs, "timeoutMs"); // throws ArgumentError unless a positive number
     return this.follow(name, {
       namespace: options.namespace,
       signal: options.signal,
@@ -181,7 +181,7 @@ export class QueryClient extends ResourceClient<Query> {
 
   private async startTimed(request: QueryRunRequest, clientTimeout: number | undefined, options: WriteOptions): Promise<Started> {
     const object = buildQuery(request);
-    const timeoutMs = clientTimeout !== undefined ? normalizeTimeout(clientTimeout)?.ms : normalizeTimeout(request.timeout)?.ms;
+    const timeoutMs = clientTimeout !== undefined ? normalizeTimeout(clientTimeout, "timeoutMs")?.ms : requestTimeout(request)?.ms;
     // The deadline counts from the call, so it passes before an engine-side deadline that starts at dispatch.
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     if (options.signal?.aborted) {
@@ -257,7 +257,7 @@ export class QueryClient extends ResourceClient<Query> {
 
   private async cancelQuietly(name: string, namespace: string | undefined): Promise<void> {
     try {
-      await this.cancel(name, { namespace, timeout: 10_000 });
+      await this.cancel(name, { namespace, timeoutMs: 10_000 });
     } catch (error) {
       if (isNotFound(error)) return;
       this.logger.warn(`could not set spec.cancel on Query "${name}": ${errorMessage(error)}`);

@@ -26,11 +26,13 @@ export interface QueryRunRequest {
   /** Template parameters: plain values, or ARK's list (with `valueFrom` sources). */
   parameters?: Record<string, string> | Parameter[];
   /**
-   * The Query's `spec.timeout`: a Go duration (`"30s"`, `"5m"`) or milliseconds.
+   * The Query's `spec.timeout` as ARK writes it, a Go duration (`"30s"`, `"5m"`).
    * `run()` also stops waiting, and sets `spec.cancel`, once it elapses.
-   * Default: ARK's (5 minutes), with no client-side deadline.
+   * Default: ARK's (5 minutes), with no client-side deadline. Give this or `timeoutMs`, not both.
    */
-  timeout?: string | number;
+  timeout?: string;
+  /** The same as `timeout`, in milliseconds (sent as `"<n>ms"`). */
+  timeoutMs?: number;
   /** Continue this conversation (the `conversationId` of an earlier result). */
   conversationId?: string;
   /** Telemetry session key (default: the Query's uid). */
@@ -58,24 +60,40 @@ function nonEmpty(field: string, value: unknown): string {
   return value;
 }
 
-/** `spec.timeout` as a Go duration, and the same in ms; `undefined` when not given. */
-export function normalizeTimeout(timeout: string | number | undefined): { spec: string; ms: number } | undefined {
+/**
+ * `spec.timeout` as a Go duration, and the same in ms; `undefined` when not given.
+ * A number is milliseconds. `field` names the option in errors (default `timeout`).
+ */
+export function normalizeTimeout(timeout: string | number | undefined, field = "timeout"): { spec: string; ms: number } | undefined {
   if (timeout === undefined) return undefined;
   if (typeof timeout === "number") {
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new ArgumentError("timeout", `must be a positive number of milliseconds, got ${timeout}`);
+    if (!Number.isFinite(timeout) || timeout <= 0) throw new ArgumentError(field, `must be a positive number of milliseconds, got ${timeout}`);
     const ms = Math.ceil(timeout);
     return { spec: `${ms}ms`, ms };
   }
-  if (typeof timeout !== "string") throw new ArgumentError("timeout", "must be a Go duration string (e.g. \"30s\") or milliseconds");
+  if (typeof timeout !== "string") throw new ArgumentError(field, "must be a Go duration string (e.g. \"30s\") or milliseconds");
   let ms: number;
   try {
     ms = parseGoDuration(timeout);
   } catch (error) {
-    if (error instanceof GoDurationError) throw new ArgumentError("timeout", error.message);
+    if (error instanceof GoDurationError) throw new ArgumentError(field, error.message);
     throw error;
   }
-  if (ms <= 0) throw new ArgumentError("timeout", `must be longer than zero, got "${timeout}"`);
+  if (ms <= 0) throw new ArgumentError(field, `must be longer than zero, got "${timeout}"`);
   return { spec: timeout, ms };
+}
+
+/** The request's `spec.timeout` from `timeout` (Go duration) or `timeoutMs`. @throws ArgumentError when both are given or either is invalid */
+export function requestTimeout(request: Pick<QueryRunRequest, "timeout" | "timeoutMs">): { spec: string; ms: number } | undefined {
+  if (request.timeout !== undefined && request.timeoutMs !== undefined) throw new ArgumentError("timeoutMs", "give timeout (a Go duration) or timeoutMs, not both");
+  if (request.timeoutMs !== undefined) {
+    if (typeof request.timeoutMs !== "number") throw new ArgumentError("timeoutMs", `must be a number of milliseconds, got ${typeof request.timeoutMs}`);
+    return normalizeTimeout(request.timeoutMs, "timeoutMs");
+  }
+  if (request.timeout !== undefined && typeof request.timeout !== "string") {
+    throw new ArgumentError("timeout", "must be a Go duration string (e.g. \"30s\"); use timeoutMs for milliseconds");
+  }
+  return normalizeTimeout(request.timeout);
 }
 
 function parameterList(parameters: QueryRunRequest["parameters"]): Parameter[] | undefined {
@@ -105,7 +123,7 @@ export function buildQuery(request: QueryRunRequest): NewObject<Query> {
   if (typeof target !== "object" || target === null) throw new ArgumentError("target", "is required: { type: \"agent\" | \"team\" | \"model\" | \"tool\", name }");
   if (!TARGET_TYPES.includes(target.type as string)) throw new ArgumentError("target.type", `must be one of ${TARGET_TYPES.join(", ")}, got ${JSON.stringify(target.type)}`);
   const targetName = nonEmpty("target.name", target.name);
-  const timeout = normalizeTimeout(request.timeout);
+  const timeout = requestTimeout(request);
 
   const spec: Query["spec"] = { input: request.input, target: { type: target.type as QueryTargetType, name: targetName } };
   const parameters = parameterList(request.parameters);

@@ -79,7 +79,7 @@ function info(secret: Secret): SecretInfo {
   };
 }
 
-/** Token secrets of one namespace. Build with `ark.secrets` or `new SecretClient(ark.core.secrets.inNamespace(ns))`. */
+/** Token secrets of one namespace. Build with `ark.tokenSecrets` or `new SecretClient(ark.core.secrets.inNamespace(ns))`. */
 export class SecretClient {
   constructor(private readonly secrets: ResourceClient<Secret>) {}
 

@@ -33,21 +33,21 @@ export interface TokenValidatorOptions {
   jwksUrl?: string;
   /** Accepted signature algorithms (default `RS256`, `ES256`). */
   algorithms?: readonly AsymmetricAlgorithm[];
-  /** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds (default 30). */
-  clockSkewSeconds?: number;
-  /** Reject tokens whose `iat` is older than this many seconds (default: no limit; `exp` still applies). */
-  maxTokenAgeSeconds?: number;
+  /** Clock skew allowed on `exp`, `nbf` and `iat`, ms (default 30,000). */
+  clockSkewMs?: number;
+  /** Reject tokens whose `iat` is older than this, ms (default: no limit; `exp` still applies). */
+  maxTokenAgeMs?: number;
   /** Claims that must be present, in addition to `exp` (always required). */
   requiredClaims?: readonly string[];
-  /** How long fetched keys are trusted before they are fetched again, in seconds (default 300). */
-  jwksCacheTtlSeconds?: number;
+  /** How long fetched keys are trusted before they are fetched again, ms (default 300,000). */
+  jwksCacheTtlMs?: number;
   /**
-   * Least time between two refetches caused by an unknown `kid`, in seconds
-   * (default 30), so that a flood of made-up `kid`s costs the JWKS server at
+   * Least time between two refetches caused by an unknown `kid`, ms
+   * (default 30,000), so that a flood of made-up `kid`s costs the JWKS server at
    * most one request per interval.
    */
-  jwksRefetchFloorSeconds?: number;
-  /** Timeout of each discovery or JWKS request, in milliseconds (default 5000). */
+  jwksRefetchFloorMs?: number;
+  /** Timeout of each discovery or JWKS request, ms (default 5000). */
   httpTimeoutMs?: number;
   /** Longest token accepted, in characters (default 16384); longer ones are refused before any parsing. */
   maxTokenLength?: number;
@@ -61,8 +61,8 @@ export interface ResolvedAuthConfig {
   audience: string[] | undefined;
   jwksUrl: string | undefined;
   algorithms: AsymmetricAlgorithm[];
-  clockSkewSeconds: number;
-  maxTokenAgeSeconds: number | undefined;
+  clockSkewMs: number;
+  maxTokenAgeMs: number | undefined;
   requiredClaims: string[];
   jwksCacheTtlMs: number;
   jwksRefetchFloorMs: number;
@@ -91,7 +91,8 @@ function splitList(value: string | readonly string[] | undefined): string[] | un
  * - `OIDC_APPLICATION_ID` / `ARK_AUDIENCE`: audience(s), comma-separated
  * - `OIDC_JWKS_URL` / `ARK_JWKS_URL`: JWKS endpoint (skips discovery)
  * - `ARK_JWT_ALGORITHM`: accepted algorithm(s), comma-separated
- * - `OIDC_JWKS_CACHE_TTL_SECONDS`, `OIDC_JWKS_REFETCH_FLOOR_SECONDS`, `OIDC_CLOCK_SKEW_SECONDS`
+ * - `OIDC_JWKS_CACHE_TTL_SECONDS`, `OIDC_JWKS_REFETCH_FLOOR_SECONDS`, `OIDC_CLOCK_SKEW_SECONDS`: seconds
+ *   in the environment (as the Python SDK reads them), returned as the `…Ms` options
  *
  * Empty values count as unset. Numbers are checked by {@link resolveAuthConfig}.
  */
@@ -114,11 +115,11 @@ export function authOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TokenV
   // Checked (and refused if not asymmetric) by resolveAuthConfig.
   if (algorithms !== undefined) options.algorithms = algorithms as AsymmetricAlgorithm[];
   const ttl = numberFromEnv(env, "OIDC_JWKS_CACHE_TTL_SECONDS");
-  if (ttl !== undefined) options.jwksCacheTtlSeconds = ttl;
+  if (ttl !== undefined) options.jwksCacheTtlMs = ttl * 1000;
   const floor = numberFromEnv(env, "OIDC_JWKS_REFETCH_FLOOR_SECONDS");
-  if (floor !== undefined) options.jwksRefetchFloorSeconds = floor;
+  if (floor !== undefined) options.jwksRefetchFloorMs = floor * 1000;
   const skew = numberFromEnv(env, "OIDC_CLOCK_SKEW_SECONDS");
-  if (skew !== undefined) options.clockSkewSeconds = skew;
+  if (skew !== undefined) options.clockSkewMs = skew * 1000;
   return options;
 }
 
@@ -157,11 +158,11 @@ export function resolveAuthConfig(options: TokenValidatorOptions): ResolvedAuthC
     audience: parseAudiences(options.audience),
     jwksUrl,
     algorithms,
-    clockSkewSeconds: nonNegative("clockSkewSeconds", options.clockSkewSeconds, 30),
-    maxTokenAgeSeconds: options.maxTokenAgeSeconds === undefined ? undefined : nonNegative("maxTokenAgeSeconds", options.maxTokenAgeSeconds, 0),
+    clockSkewMs: nonNegative("clockSkewMs", options.clockSkewMs, 30_000),
+    maxTokenAgeMs: options.maxTokenAgeMs === undefined ? undefined : nonNegative("maxTokenAgeMs", options.maxTokenAgeMs, 0),
     requiredClaims,
-    jwksCacheTtlMs: nonNegative("jwksCacheTtlSeconds", options.jwksCacheTtlSeconds, 300) * 1000,
-    jwksRefetchFloorMs: nonNegative("jwksRefetchFloorSeconds", options.jwksRefetchFloorSeconds, 30) * 1000,
+    jwksCacheTtlMs: nonNegative("jwksCacheTtlMs", options.jwksCacheTtlMs, 300_000),
+    jwksRefetchFloorMs: nonNegative("jwksRefetchFloorMs", options.jwksRefetchFloorMs, 30_000),
     httpTimeoutMs: positive("httpTimeoutMs", options.httpTimeoutMs, 5000),
     maxTokenLength: positive("maxTokenLength", options.maxTokenLength, 16384),
   };

@@ -9,7 +9,7 @@
  * ```
  */
 export type { Claims, GuardResult, RequestGuard } from "../core/request-guard.js";
-export { TokenValidator, type TokenVerifier } from "./token-validator.js";
+export { TokenValidator, type TokenVerifier, type TokenValidatorFromEnvOptions } from "./token-validator.js";
 export {
   authOptionsFromEnv,
   parseAudiences,

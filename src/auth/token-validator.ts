@@ -9,11 +9,17 @@ import { errors, jwtVerify, type JWTVerifyOptions } from "jose";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import { authOptionsFromEnv, resolveAuthConfig, type ResolvedAuthConfig, type TokenValidatorOptions } from "./config.js";
-import { AuthenticationError, ExpiredTokenError, InvalidTokenError, MissingTokenError, TokenValidationError } from "./errors.js";
+import { AuthConfigurationError, AuthenticationError, ExpiredTokenError, InvalidTokenError, MissingTokenError, TokenValidationError } from "./errors.js";
 import { JwksCache } from "./jwks-cache.js";
 import { discoverJwksUri } from "./oidc-discovery.js";
 import type { Claims } from "../core/request-guard.js";
 import { errorMessage } from "../core/errors.js";
+
+/** Options of {@link TokenValidator.fromEnv}: where to read the variables, plus options that win over them. */
+export type TokenValidatorFromEnvOptions = TokenValidatorOptions & {
+  /** The environment to read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+};
 
 /** Anything that turns a bearer token into verified claims; what {@link bearerAuth} needs. */
 export interface TokenVerifier {
@@ -56,8 +62,9 @@ export class TokenValidator implements TokenVerifier {
       algorithms: config.algorithms,
       issuer: config.issuer,
       audience: config.audience,
-      clockTolerance: config.clockSkewSeconds,
-      maxTokenAge: config.maxTokenAgeSeconds,
+      // jose counts these in seconds.
+      clockTolerance: config.clockSkewMs / 1000,
+      maxTokenAge: config.maxTokenAgeMs === undefined ? undefined : config.maxTokenAgeMs / 1000,
       requiredClaims: config.requiredClaims,
     };
     if (config.audience === undefined) {
@@ -69,12 +76,16 @@ export class TokenValidator implements TokenVerifier {
   }
 
   /**
-   * A validator configured from the environment (see {@link authOptionsFromEnv}
-   * for the variables), with `overrides` applied on top.
+   * A validator configured from the environment (`options.env`, default
+   * `process.env`; see {@link authOptionsFromEnv} for the variables), with the
+   * other options applied on top. The same shape as `ArkClient.fromEnv`.
    * @throws AuthConfigurationError when neither an issuer nor a JWKS URL is set, or a value is invalid
    */
-  static fromEnv(env: NodeJS.ProcessEnv = process.env, overrides: TokenValidatorOptions = {}): TokenValidator {
-    return new TokenValidator({ ...authOptionsFromEnv(env), ...overrides });
+  static fromEnv(options: TokenValidatorFromEnvOptions = {}): TokenValidator {
+    const { env, ...overrides } = options;
+    const stray = Object.keys(overrides).find((key) => /^(OIDC|ARK)_/.test(key));
+    if (stray !== undefined) throw new AuthConfigurationError(stray, "environment variables go in { env: { ... } }: fromEnv({ env, ...options })");
+    return new TokenValidator({ ...authOptionsFromEnv(env ?? process.env), ...overrides });
   }
 
   /**
@@ -101,9 +112,9 @@ export class TokenValidator implements TokenVerifier {
       throw this.toAuthenticationError(error);
     }
     // jose checks `iat` against the clock only with maxTokenAge; a token from the future is refused either way.
-    const skew = this.config.clockSkewSeconds;
-    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + skew) {
-      throw new InvalidTokenError("Token is not yet valid", `iat ${payload.iat} is in the future (clock skew ${skew} s)`);
+    const skewMs = this.config.clockSkewMs;
+    if (typeof payload.iat === "number" && payload.iat * 1000 > Date.now() + skewMs) {
+      throw new InvalidTokenError("Token is not yet valid", `iat ${payload.iat} is in the future (clock skew ${skewMs} ms)`);
     }
     return payload;
   }

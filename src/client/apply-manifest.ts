@@ -83,7 +83,7 @@ export async function applyManifest(yamlText: string, resolve: ClientResolver, o
     const base = { index, apiVersion: client.descriptor.apiVersion, kind: client.descriptor.kind, name, namespace };
     const scope = namespaced ? { ...options, namespace } : { ...options, namespace: undefined };
     try {
-      const before = await client.getOrUndefined(name, { signal: options.signal, timeout: options.timeout, namespace: scope.namespace });
+      const before = await client.getOrUndefined(name, { signal: options.signal, timeoutMs: options.timeoutMs, namespace: scope.namespace });
       const applied = await client.apply(object as ApplyObject<KubernetesObject>, scope);
       const action = !before ? "created" : before.metadata?.resourceVersion === applied.metadata?.resourceVersion ? "unchanged" : "configured";
       outcomes.push({ ...base, action, object: applied });

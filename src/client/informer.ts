@@ -30,13 +30,13 @@ export interface InformerOptions<T> {
   /** Applied to each object before caching. Default {@link stripManagedFields}; `false` caches objects as received. */
   transform?: ((object: T) => T) | false;
   /** Reconnect a watch that sent nothing for this long, ms (default 60,000). */
-  idleTimeout?: number;
+  idleTimeoutMs?: number;
   /** Retry spacing after failures (default 500 ms doubling to 30 s, with jitter). */
   backoff?: BackoffOptions;
   /** Page size of (re)lists (default 500). */
   pageSize?: number;
-  /** Server-side duration of each watch request, s (default random 300–600). */
-  serverTimeoutSeconds?: number;
+  /** Server-side duration of each watch request, ms, sent as whole seconds rounded up (default random 300,000–600,000). */
+  serverTimeoutMs?: number;
 }
 
 /** Removes `metadata.managedFields` (server-side apply bookkeeping, often the bulk of an object). The input is not modified. */
@@ -77,8 +77,8 @@ export class Informer<T extends KubernetesObject> {
       store: this.store,
       transform,
       signal: this.controller.signal,
-      idleTimeoutMs: options.idleTimeout ?? 60_000,
-      serverTimeoutSeconds: options.serverTimeoutSeconds,
+      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+      serverTimeoutMs: options.serverTimeoutMs,
       backoff: { initialMs: 500, maxMs: 30_000, ...options.backoff },
       pageSize: options.pageSize ?? 500,
       retryAllErrors: true,
@@ -152,9 +152,9 @@ export class Informer<T extends KubernetesObject> {
 
   /**
    * Resolves once the first full list is cached. Waits through failures (the
-   * informer keeps retrying); bound the wait with `timeout` (ms) or `signal`.
+   * informer keeps retrying); bound the wait with `timeoutMs` or `signal`.
    */
-  ready(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
+  ready(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     if (this.synced) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const cleanup = () => {
@@ -170,10 +170,10 @@ export class Informer<T extends KubernetesObject> {
         cleanup();
         reject(options.signal?.reason);
       };
-      const timer = options.timeout === undefined ? undefined : setTimeout(() => {
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
         cleanup();
-        reject(new TimeoutError({ status: 0, reason: "WaitTimeout", message: `informer did not sync within ${options.timeout} ms` }));
-      }, timerDelay(options.timeout));
+        reject(new TimeoutError({ status: 0, reason: "WaitTimeout", message: `informer did not sync within ${options.timeoutMs} ms` }));
+      }, timerDelay(options.timeoutMs));
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener("abort", onAbort, { once: true });
       this.readyWaiters.add(done);

@@ -165,7 +165,7 @@ export class ObjectCache {
         if (isForbidden(error) || isUnauthorized(error)) giveUp(error);
       };
       informer.on("error", onError);
-      informer.ready({ timeout: this.options.syncTimeoutMs ?? 10_000 }).then(() => {
+      informer.ready({ timeoutMs: this.options.syncTimeoutMs ?? 10_000 }).then(() => {
         if (settled) return;
         settled = true;
         informer.off("error", onError);

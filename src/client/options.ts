@@ -9,8 +9,8 @@ import type { BackoffOptions } from "../core/backoff.js";
 export interface CallOptions {
   /** Aborts the call; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** Deadline of this call including retries, ms (default: the client's, 30,000). */
-  timeout?: number;
+  /** Deadline of this call including retries, ms (default: the client's, 30,000; 0: none). */
+  timeoutMs?: number;
   /** Namespace of this call, overriding the client's (namespaced kinds only). */
   namespace?: string;
 }
@@ -86,28 +86,35 @@ export interface DeleteOptions extends CallOptions {
   propagationPolicy?: "Foreground" | "Background" | "Orphan";
   /** Delete only if the object still has this uid and/or resourceVersion. */
   preconditions?: { uid?: string; resourceVersion?: string };
-  gracePeriodSeconds?: number;
+  /**
+   * How long the object may take to terminate, ms (sent as whole seconds, rounded up; 0: at once).
+   * Default: the object's own (a Pod's `terminationGracePeriodSeconds`).
+   */
+  gracePeriodMs?: number;
   dryRun?: "All";
 }
 
 /** Options of watch. */
-export interface WatchOptions extends Omit<CallOptions, "timeout"> {
+export interface WatchOptions extends Omit<CallOptions, "timeoutMs"> {
   /** Start after this resourceVersion. Without it the watch lists first and reports every existing object as ADDED. */
   resourceVersion?: string;
   labelSelector?: LabelSelectorInput;
   fieldSelector?: string;
   /** Reconnect when the connection is silent this long, ms (default 60,000). Not a total timeout. */
-  idleTimeout?: number;
+  idleTimeoutMs?: number;
   /** Reconnect spacing (default 200 ms doubling to 30 s, with jitter). */
   backoff?: BackoffOptions;
   /** Yield BOOKMARK events (default false; they are always requested and used for resuming). */
   bookmarks?: boolean;
-  /** How long the server holds each watch request open before the client re-issues it, s (default random 300–600). */
-  serverTimeoutSeconds?: number;
+  /**
+   * How long the server holds each watch request open before the client re-issues it, ms
+   * (sent as whole seconds, rounded up; default random 300,000–600,000).
+   */
+  serverTimeoutMs?: number;
 }
 
 /** Options of waitFor. */
-export interface WaitOptions extends Omit<CallOptions, "timeout"> {
+export interface WaitOptions extends Omit<CallOptions, "timeoutMs"> {
   /** Give up after this long, ms, with a `TimeoutError` (reason `WaitTimeout`). Default: wait until `signal` aborts. */
-  timeout?: number;
+  timeoutMs?: number;
 }

@@ -226,7 +226,10 @@ export class ResourceClient<T extends KubernetesObject> {
     const body: Record<string, unknown> = { apiVersion: "v1", kind: "DeleteOptions" };
     if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
     if (options.preconditions) body.preconditions = options.preconditions;
-    if (options.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = options.gracePeriodSeconds;
+    if (options.gracePeriodMs !== undefined) {
+      if (!Number.isFinite(options.gracePeriodMs) || options.gracePeriodMs < 0) throw new ArgumentError("gracePeriodMs", "must be a number >= 0");
+      body.gracePeriodSeconds = Math.ceil(options.gracePeriodMs / 1000);
+    }
     if (options.dryRun) body.dryRun = [options.dryRun];
     await this.send<unknown>({ method: "DELETE", path: this.path(name, options), body, idempotent: true, name }, options);
   }
@@ -269,8 +272,8 @@ export class ResourceClient<T extends KubernetesObject> {
         resourceVersion: options.resourceVersion,
         store: new Map<string, T>(),
         signal: controller.signal,
-        idleTimeoutMs: options.idleTimeout ?? 60_000,
-        serverTimeoutSeconds: options.serverTimeoutSeconds,
+        idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+        serverTimeoutMs: options.serverTimeoutMs,
         backoff: { initialMs: 200, maxMs: 30_000, ...options.backoff },
         pageSize: 500,
         retryAllErrors: false,
@@ -299,7 +302,7 @@ export class ResourceClient<T extends KubernetesObject> {
    * Resolves with the object once `predicate` holds for it, checking the
    * current state first and then every change. A missing or deleted object
    * does not match; keep waiting. Rejects with `TimeoutError` (reason
-   * `WaitTimeout`) after `timeout` ms.
+   * `WaitTimeout`) after `timeoutMs`.
    */
   waitFor<S extends T>(name: string, predicate: (object: T) => object is S, options?: WaitOptions): Promise<S>;
   waitFor(name: string, predicate: (object: T) => boolean, options?: WaitOptions): Promise<T>;
@@ -319,15 +322,16 @@ export class ResourceClient<T extends KubernetesObject> {
     const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) throw options.signal.reason;
     options.signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = options.timeout === undefined ? undefined : setTimeout(() => {
+    const timeoutMs = options.timeoutMs;
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
       controller.abort(new TimeoutError({
         status: 0, reason: "WaitTimeout", kind: this.descriptor.kind, name,
-        message: `${this.descriptor.kind} "${name}" did not reach ${what} within ${options.timeout} ms`,
+        message: `${this.descriptor.kind} "${name}" did not reach ${what} within ${timeoutMs} ms`,
       }));
-    }, timerDelay(options.timeout));
+    }, timerDelay(timeoutMs));
     try {
       // The field selector on metadata.name works for every kind, custom resources included.
-      const page = await this.listPage({ namespace: options.namespace, fieldSelector: `metadata.name=${name}`, signal: controller.signal, timeout: 0 });
+      const page = await this.listPage({ namespace: options.namespace, fieldSelector: `metadata.name=${name}`, signal: controller.signal, timeoutMs: 0 });
       let current = page.items[0];
       if (done(current)) return current;
       const events = this.watch({ namespace: options.namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: page.resourceVersion, signal: controller.signal });
@@ -374,7 +378,7 @@ export class ResourceClient<T extends KubernetesObject> {
   }
 
   private async send<R>(request: HttpRequest, options: CallOptions): Promise<R> {
-    return this.options.transport.request<R>({ ...request, kind: this.descriptor.kind, signal: options.signal, timeoutMs: options.timeout });
+    return this.options.transport.request<R>({ ...request, kind: this.descriptor.kind, signal: options.signal, timeoutMs: options.timeoutMs });
   }
 
   private async sendPatch(name: string, patch: unknown, options: PatchOptions, subresource: string | undefined): Promise<T> {

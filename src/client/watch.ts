@@ -59,8 +59,8 @@ export interface ListWatchOptions<T> {
   signal: AbortSignal;
   /** Reconnect when no bytes arrive for this long, ms. */
   idleTimeoutMs: number;
-  /** Server-side duration of each watch request, s (default random 300–600, spreading reconnects). */
-  serverTimeoutSeconds?: number;
+  /** Server-side duration of each watch request, ms, sent as whole seconds rounded up (default random 300–600 s, spreading reconnects). */
+  serverTimeoutMs?: number;
   backoff: BackoffOptions;
   pageSize: number;
   /** Keep going after errors that are not transient (403, 404, …), reporting them to `onError`. */
@@ -113,7 +113,7 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
         failures = 0;
         yield { type: "SYNCED", resourceVersion: listed };
       }
-      const timeoutSeconds = options.serverTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
+      const timeoutSeconds = options.serverTimeoutMs !== undefined ? Math.max(1, Math.ceil(options.serverTimeoutMs / 1000)) : 300 + Math.floor(Math.random() * 300);
       const lines = source.watchLines({ resourceVersion: resourceVersion ?? "", timeoutSeconds, idleTimeoutMs: options.idleTimeoutMs, signal });
       for await (const line of lines) {
         failures = 0;

@@ -191,7 +191,7 @@ class Dispatcher implements QueryDispatcher {
   }
 
   async ready(): Promise<void> {
-    await Promise.all([this.queries.ready({ timeout: 30_000 }), this.tasks.ready({ timeout: 30_000 })]);
+    await Promise.all([this.queries.ready({ timeoutMs: 30_000 }), this.tasks.ready({ timeoutMs: 30_000 })]);
   }
 
   async close(): Promise<void> {

@@ -96,11 +96,16 @@ export class ClusterQueryResolver implements QueryResolver {
     });
   }
 
-  /** A resolver using the ambient configuration (in-cluster service account, else kubeconfig). */
-  static async fromEnv(options: ClusterQueryResolverOptions & { client?: FromEnvOptions } = {}): Promise<ClusterQueryResolver> {
-    const serviceUrl = options.serviceUrl ?? serviceUrlFromEnv();
-    const ark = await ArkClient.fromEnv({ logger: options.logger, ...options.client });
-    return new ClusterQueryResolver(ark, { ...options, serviceUrl }, true);
+  /**
+   * A resolver using the ambient configuration (in-cluster service account,
+   * else kubeconfig) read from `env` (default `process.env`), like
+   * `ArkClient.fromEnv`; `client` tunes the client it creates (and closes).
+   */
+  static async fromEnv(options: ClusterQueryResolverOptions & { env?: NodeJS.ProcessEnv; client?: FromEnvOptions } = {}): Promise<ClusterQueryResolver> {
+    const { env, client, ...resolverOptions } = options;
+    const serviceUrl = resolverOptions.serviceUrl ?? serviceUrlFromEnv(env);
+    const ark = await ArkClient.fromEnv({ env, logger: resolverOptions.logger, ...client });
+    return new ClusterQueryResolver(ark, { ...resolverOptions, serviceUrl }, true);
   }
 
   /** Cache counters (informer hits vs API reads). */

@@ -24,12 +24,12 @@ export interface LocalOidcIssuerOptions {
 export interface SignOptions {
   /** The key to sign with (default: the first published key). */
   kid?: string;
-  /** `exp` in seconds from now (default 300; negative for an expired token). */
-  expiresInSeconds?: number;
-  /** `nbf` in seconds from now (default: none). */
-  notBeforeInSeconds?: number;
-  /** `iat` in seconds from now (default 0). */
-  issuedAtInSeconds?: number;
+  /** `exp` this long from now, ms, rounded to whole seconds (default 300,000; negative for an expired token). */
+  expiresInMs?: number;
+  /** `nbf` this long from now, ms, rounded to whole seconds (default: none). */
+  notBeforeInMs?: number;
+  /** `iat` this long from now, ms, rounded to whole seconds (default 0). */
+  issuedAtInMs?: number;
   /** Omit `exp` entirely. */
   withoutExpiry?: boolean;
 }
@@ -136,9 +136,9 @@ export async function startLocalOidcIssuer(options: LocalOidcIssuerOptions = {})
         iss: issuer,
         aud: audience,
         sub: "test-user",
-        iat: now + (signOptions.issuedAtInSeconds ?? 0),
-        ...(signOptions.withoutExpiry ? {} : { exp: now + (signOptions.expiresInSeconds ?? 300) }),
-        ...(signOptions.notBeforeInSeconds === undefined ? {} : { nbf: now + signOptions.notBeforeInSeconds }),
+        iat: now + seconds(signOptions.issuedAtInMs ?? 0),
+        ...(signOptions.withoutExpiry ? {} : { exp: now + seconds(signOptions.expiresInMs ?? 300_000) }),
+        ...(signOptions.notBeforeInMs === undefined ? {} : { nbf: now + seconds(signOptions.notBeforeInMs) }),
         ...claims,
       };
       return new SignJWT(payload).setProtectedHeader({ alg: key.algorithm, kid, typ: "JWT" }).sign(key.privateKey);
@@ -169,4 +169,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** A claim offset: whole seconds of `ms` (JWT times are seconds). */
+function seconds(ms: number): number {
+  return Math.round(ms / 1000);
 }

@@ -86,7 +86,7 @@ describe("bearerAuth over HTTP", () => {
 
   it("answers bad tokens with invalid_token and a safe description, never echoing the token", async () => {
     const cases: [string, string][] = [
-      [await idp.sign({}, { expiresInSeconds: -300 }), "Token has expired"],
+      [await idp.sign({}, { expiresInMs: -300_000 }), "Token has expired"],
       [await idp.sign({ aud: "someone-else" }), "Invalid token claims"],
       [`${(await idp.sign()).slice(0, -4)}AAAA`, "Invalid token"],
       ["garbage", "Invalid token"],

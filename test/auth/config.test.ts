@@ -32,9 +32,9 @@ describe("authOptionsFromEnv", () => {
       audience: ["ark-api", "dashboard"],
       jwksUrl: "https://idp.example/keys",
       algorithms: ["ES256", "RS256"],
-      jwksCacheTtlSeconds: 120,
-      jwksRefetchFloorSeconds: 5,
-      clockSkewSeconds: 0,
+      jwksCacheTtlMs: 120_000,
+      jwksRefetchFloorMs: 5000,
+      clockSkewMs: 0,
     });
   });
 
@@ -50,7 +50,7 @@ describe("resolveAuthConfig", () => {
     assert.deepEqual(config.algorithms, ["RS256", "ES256"]);
     assert.equal(config.jwksCacheTtlMs, 300_000);
     assert.equal(config.jwksRefetchFloorMs, 30_000);
-    assert.equal(config.clockSkewSeconds, 30);
+    assert.equal(config.clockSkewMs, 30_000);
     assert.deepEqual(config.requiredClaims, ["exp"]);
     assert.equal(config.audience, undefined);
   });

@@ -39,7 +39,7 @@ before(async () => {
       executionEngineAnnotations: {},
     },
   });
-  const validator = TokenValidator.fromEnv({ OIDC_ISSUER_URL: idp.issuer, OIDC_APPLICATION_ID: "whoami-engine" });
+  const validator = TokenValidator.fromEnv({ env: { OIDC_ISSUER_URL: idp.issuer, OIDC_APPLICATION_ID: "whoami-engine" } });
   app = new ExecutorApp(engine, "WhoAmI", { auth: bearerAuth(validator), resolver, logger: silentLogger });
   url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
 });
@@ -76,7 +76,7 @@ describe("bearerAuth in front of ExecutorApp", () => {
   });
 
   it("refuses expired and foreign tokens with invalid_token, never echoing them", async () => {
-    const tokens = [await idp.sign({}, { expiresInSeconds: -600 }), await idp.sign({ aud: "another-engine" })];
+    const tokens = [await idp.sign({}, { expiresInMs: -600_000 }), await idp.sign({ aud: "another-engine" })];
     for (const token of tokens) {
       const response = await sendQuery(`Bearer ${token}`);
       const body = await response.text();

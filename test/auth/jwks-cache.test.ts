@@ -67,7 +67,7 @@ describe("JWKS cache: rotation and refetch floor", () => {
 
   it("lets a flood of made-up kids cost at most one refetch per floor", async () => {
     const idp = await issuer();
-    const validator = validatorFor(idp, { jwksRefetchFloorSeconds: 0.3 });
+    const validator = validatorFor(idp, { jwksRefetchFloorMs: 300 });
     await validator.warmUp();
     assert.equal(idp.requests.jwks, 1);
 
@@ -97,7 +97,7 @@ describe("JWKS cache: rotation and refetch floor", () => {
     const next = await idp.addKey("RS256", false);
     const oldToken = await idp.sign();
     const newToken = await idp.sign({}, { kid: next });
-    const validator = validatorFor(idp, { jwksCacheTtlSeconds: 0.15 });
+    const validator = validatorFor(idp, { jwksCacheTtlMs: 150 });
     await validator.validate(oldToken);
     await validator.validate(oldToken);
     assert.equal(idp.requests.jwks, 1);
@@ -135,7 +135,7 @@ describe("JWKS cache: failing closed", () => {
 
   it("keeps using cached keys within the TTL, and fails closed after it when the endpoint errors", async () => {
     const idp = await issuer();
-    const validator = validatorFor(idp, { jwksCacheTtlSeconds: 0.1 });
+    const validator = validatorFor(idp, { jwksCacheTtlMs: 100 });
     const token = await idp.sign();
     await validator.validate(token);
     idp.setJwksAvailable(false);

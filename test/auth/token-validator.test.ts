@@ -50,31 +50,31 @@ describe("TokenValidator: valid tokens", () => {
   });
 
   it("tolerates clock skew on exp within the configured bound", async () => {
-    const token = await idp.sign({}, { expiresInSeconds: -10 });
-    await validatorFor({ clockSkewSeconds: 30 }).validate(token);
-    await assertRefused(validatorFor({ clockSkewSeconds: 0 }), token, ExpiredTokenError, "Token has expired");
+    const token = await idp.sign({}, { expiresInMs: -10_000 });
+    await validatorFor({ clockSkewMs: 30_000 }).validate(token);
+    await assertRefused(validatorFor({ clockSkewMs: 0 }), token, ExpiredTokenError, "Token has expired");
   });
 });
 
 describe("TokenValidator: time claims", () => {
   it("refuses an expired token with ExpiredTokenError", async () => {
-    const error = await assertRefused(validatorFor(), await idp.sign({}, { expiresInSeconds: -120 }), ExpiredTokenError, "Token has expired");
+    const error = await assertRefused(validatorFor(), await idp.sign({}, { expiresInMs: -120_000 }), ExpiredTokenError, "Token has expired");
     assert.match(error.details ?? "", /exp/);
   });
 
   it("refuses a token that is not yet valid (nbf)", async () => {
-    await assertRefused(validatorFor(), await idp.sign({}, { notBeforeInSeconds: 120 }), InvalidTokenError, "Token is not yet valid");
+    await assertRefused(validatorFor(), await idp.sign({}, { notBeforeInMs: 120_000 }), InvalidTokenError, "Token is not yet valid");
   });
 
   it("refuses a token issued in the future (iat)", async () => {
-    const error = await assertRefused(validatorFor(), await idp.sign({}, { issuedAtInSeconds: 600 }), InvalidTokenError, "Token is not yet valid");
+    const error = await assertRefused(validatorFor(), await idp.sign({}, { issuedAtInMs: 600_000 }), InvalidTokenError, "Token is not yet valid");
     assert.match(error.details ?? "", /iat/);
   });
 
-  it("refuses a token older than maxTokenAgeSeconds", async () => {
-    const token = await idp.sign({}, { issuedAtInSeconds: -3600, expiresInSeconds: 3600 });
+  it("refuses a token older than maxTokenAgeMs", async () => {
+    const token = await idp.sign({}, { issuedAtInMs: -3_600_000, expiresInMs: 3_600_000 });
     await validatorFor().validate(token);
-    await assertRefused(validatorFor({ maxTokenAgeSeconds: 600 }), token, ExpiredTokenError, "Token has expired");
+    await assertRefused(validatorFor({ maxTokenAgeMs: 600_000 }), token, ExpiredTokenError, "Token has expired");
   });
 
   it("refuses a token without exp (it would never expire)", async () => {
@@ -218,10 +218,23 @@ describe("TokenValidator: OIDC discovery", () => {
 
 describe("TokenValidator: configuration", () => {
   it("reads the OIDC_* environment", async () => {
-    const validator = TokenValidator.fromEnv({ OIDC_ISSUER_URL: idp.issuer, OIDC_APPLICATION_ID: "other, ark-test", OIDC_JWKS_CACHE_TTL_SECONDS: "60" });
+    const validator = TokenValidator.fromEnv({ env: { OIDC_ISSUER_URL: idp.issuer, OIDC_APPLICATION_ID: "other, ark-test", OIDC_JWKS_CACHE_TTL_SECONDS: "60" } });
     assert.deepEqual(validator.config.audience, ["other", "ark-test"]);
     assert.equal(validator.config.jwksCacheTtlMs, 60_000);
     assert.equal((await validator.validate(await idp.sign({ sub: "env" }))).sub, "env");
+  });
+
+  it("fromEnv({ env, ...options }): options win over the environment, like ArkClient.fromEnv", () => {
+    const validator = TokenValidator.fromEnv({ env: { OIDC_ISSUER_URL: idp.issuer, OIDC_CLOCK_SKEW_SECONDS: "5" }, clockSkewMs: 1500, audience: "mine" });
+    assert.equal(validator.config.clockSkewMs, 1500);
+    assert.deepEqual(validator.config.audience, ["mine"]);
+    assert.equal(validator.config.issuer, idp.issuer);
+    assert.equal(TokenValidator.fromEnv({ env: { OIDC_ISSUER_URL: idp.issuer, OIDC_CLOCK_SKEW_SECONDS: "5" } }).config.clockSkewMs, 5000);
+  });
+
+  it("refuses environment variables passed where options go (the old fromEnv(env) form)", () => {
+    const oldForm = { OIDC_ISSUER_URL: idp.issuer } as unknown as Parameters<typeof TokenValidator.fromEnv>[0];
+    assert.throws(() => TokenValidator.fromEnv(oldForm), (e: unknown) => e instanceof AuthConfigurationError && /OIDC_ISSUER_URL.*\{ env: \{/.test(e.message));
   });
 
   it("refuses settings that cannot work, naming the field", () => {
@@ -234,9 +247,9 @@ describe("TokenValidator: configuration", () => {
     for (const alg of ["none", "HS256", "HS512"]) {
       refuses({ jwksUrl: idp.jwksUrl, algorithms: [alg as "RS256"] }, "algorithms");
     }
-    refuses({ jwksUrl: idp.jwksUrl, clockSkewSeconds: -1 }, "clockSkewSeconds");
-    refuses({ jwksUrl: idp.jwksUrl, jwksCacheTtlSeconds: Number.NaN }, "jwksCacheTtlSeconds");
-    assert.throws(() => TokenValidator.fromEnv({ OIDC_JWKS_URL: idp.jwksUrl, OIDC_JWKS_CACHE_TTL_SECONDS: "five" }), /OIDC_JWKS_CACHE_TTL_SECONDS/);
-    assert.throws(() => TokenValidator.fromEnv({ OIDC_JWKS_URL: idp.jwksUrl, ARK_JWT_ALGORITHM: "HS256" }), AuthConfigurationError);
+    refuses({ jwksUrl: idp.jwksUrl, clockSkewMs: -1000 }, "clockSkewMs");
+    refuses({ jwksUrl: idp.jwksUrl, jwksCacheTtlMs: Number.NaN }, "jwksCacheTtlMs");
+    assert.throws(() => TokenValidator.fromEnv({ env: { OIDC_JWKS_URL: idp.jwksUrl, OIDC_JWKS_CACHE_TTL_SECONDS: "five" } }), /OIDC_JWKS_CACHE_TTL_SECONDS/);
+    assert.throws(() => TokenValidator.fromEnv({ env: { OIDC_JWKS_URL: idp.jwksUrl, ARK_JWT_ALGORITHM: "HS256" } }), AuthConfigurationError);
   });
 });

@@ -41,7 +41,7 @@ describe("every ARK kind", () => {
       const updated = await client.update(got);
       assert.equal(updated.metadata?.labels?.touched, "yes");
       await client.delete(name);
-      await client.waitForDeletion(name, { timeout: 10_000 });
+      await client.waitForDeletion(name, { timeoutMs: 10_000 });
       assert.equal(await client.getOrUndefined(name), undefined);
     });
   }

@@ -129,8 +129,8 @@ describe("CRUD and typed errors", () => {
     const created = await agents.create(agent("pre"));
     const wrong = await agents.delete("pre", { preconditions: { uid: "00000000-0000-0000-0000-000000000000" } }).catch((e: unknown) => e);
     assert.ok(wrong instanceof ConflictError);
-    await agents.delete("pre", { preconditions: { uid: created.metadata.uid }, propagationPolicy: "Background", gracePeriodSeconds: 0 });
-    await agents.waitForDeletion("pre", { timeout: 10_000 });
+    await agents.delete("pre", { preconditions: { uid: created.metadata.uid }, propagationPolicy: "Background", gracePeriodMs: 0 });
+    await agents.waitForDeletion("pre", { timeoutMs: 10_000 });
   });
 
   it("uses the call's namespace over the object's and the client's, and all-namespaces views", async () => {

@@ -15,7 +15,7 @@ useArkCluster("client-stores", (c) => ({ cluster, ns, ark } = c), { logger: sile
 
 describe("SecretClient", () => {
   it("creates a token secret with description, alias and tags, reporting no value", async () => {
-    const created = await ark.secrets.createSecret("s1", { token: "abc" }, "Opaque", { description: "prod key", alias: "Prod", labels: ["prod", "eu1"] });
+    const created = await ark.tokenSecrets.createSecret("s1", { token: "abc" }, "Opaque", { description: "prod key", alias: "Prod", labels: ["prod", "eu1"] });
     assert.equal(created.name, "s1");
     assert.match(created.id, /^[0-9a-f-]{36}$/);
     assert.equal(created.type, "Opaque");
@@ -33,40 +33,40 @@ describe("SecretClient", () => {
       metadata: { name: "kubectl-made", annotations: { "kubectl.kubernetes.io/last-applied-configuration": '{"stringData":{"token":"leaked"}}', "ark.mckinsey.com/alias": "K" } },
       stringData: { token: "leaked" },
     });
-    const listed = await ark.secrets.listSecrets();
+    const listed = await ark.tokenSecrets.listSecrets();
     const entry = listed.items.find((s) => s.name === "kubectl-made");
     assert.deepEqual(entry?.annotations, { "ark.mckinsey.com/alias": "K" });
     assert.equal(listed.count, listed.items.length);
-    const detail = await ark.secrets.getSecret("kubectl-made");
+    const detail = await ark.tokenSecrets.getSecret("kubectl-made");
     assert.deepEqual(detail.keys, ["token"]);
     assert.equal(JSON.stringify([listed, detail]).includes("leaked"), false);
-    assert.equal((await ark.secrets.getSecretValue("kubectl-made", "token")).value, Buffer.from("leaked").toString("base64"));
-    await assert.rejects(ark.secrets.getSecretValue("kubectl-made", "password"), /Invalid key password for secret kubectl-made/);
-    assert.deepEqual((await ark.secrets.listSecrets("ark.mckinsey.com/label.prod=true")).items.map((s) => s.name), ["s1"]);
+    assert.equal((await ark.tokenSecrets.getSecretValue("kubectl-made", "token")).value, Buffer.from("leaked").toString("base64"));
+    await assert.rejects(ark.tokenSecrets.getSecretValue("kubectl-made", "password"), /Invalid key password for secret kubectl-made/);
+    assert.deepEqual((await ark.tokenSecrets.listSecrets("ark.mckinsey.com/label.prod=true")).items.map((s) => s.name), ["s1"]);
   });
 
   it("validates input before sending", async () => {
-    await assert.rejects(ark.secrets.createSecret("bad", { password: "p" }), (e: unknown) => e instanceof ArgumentError && /Only 'token' field is allowed. Invalid fields: password/.test(e.message));
-    await assert.rejects(ark.secrets.createSecret("bad", {}), /Secret data cannot be empty/);
-    await assert.rejects(ark.secrets.createSecret("bad", { token: "t" }, "Opaque", { labels: ["has space"] }), /use only letters and digits/);
+    await assert.rejects(ark.tokenSecrets.createSecret("bad", { password: "p" }), (e: unknown) => e instanceof ArgumentError && /Only 'token' field is allowed. Invalid fields: password/.test(e.message));
+    await assert.rejects(ark.tokenSecrets.createSecret("bad", {}), /Secret data cannot be empty/);
+    await assert.rejects(ark.tokenSecrets.createSecret("bad", { token: "t" }, "Opaque", { labels: ["has space"] }), /use only letters and digits/);
     assert.equal(await ark.core.secrets.getOrUndefined("bad"), undefined);
   });
 
   it("updates metadata without touching the value, keeps legacy tags, and deletes", async () => {
     await ark.core.secrets.create({ metadata: { name: "legacy", labels: { "ark.mckinsey.com/label.my-key": "true", app: "x" } }, stringData: { token: "v1" } });
     const before = await ark.core.secrets.get("legacy");
-    const updated = await ark.secrets.updateSecret("legacy", undefined, { description: "now described", labels: ["my-key", "new1"] });
+    const updated = await ark.tokenSecrets.updateSecret("legacy", undefined, { description: "now described", labels: ["my-key", "new1"] });
     assert.deepEqual(updated.labels, ["my-key", "new1"]);
     assert.equal(updated.description, "now described");
     const after = await ark.core.secrets.get("legacy");
     assert.equal(after.data?.token, before.data?.token);
     assert.equal(after.metadata.labels?.app, "x");
-    await assert.rejects(ark.secrets.updateSecret("legacy", undefined, { labels: ["my-key", "new-2"] }), /new-2/);
-    const rotated = await ark.secrets.updateSecret("legacy", { token: "v2" }, { description: "" });
+    await assert.rejects(ark.tokenSecrets.updateSecret("legacy", undefined, { labels: ["my-key", "new-2"] }), /new-2/);
+    const rotated = await ark.tokenSecrets.updateSecret("legacy", { token: "v2" }, { description: "" });
     assert.equal(rotated.description, undefined);
-    assert.equal((await ark.secrets.getSecretValue("legacy", "token")).value, Buffer.from("v2").toString("base64"));
-    assert.equal(await ark.secrets.deleteSecret("legacy"), true);
-    await assert.rejects(ark.secrets.getSecret("legacy"), NotFoundError);
+    assert.equal((await ark.tokenSecrets.getSecretValue("legacy", "token")).value, Buffer.from("v2").toString("base64"));
+    assert.equal(await ark.tokenSecrets.deleteSecret("legacy"), true);
+    await assert.rejects(ark.tokenSecrets.getSecret("legacy"), NotFoundError);
   });
 });
 

@@ -74,7 +74,7 @@ describe("kube-apiserver restart", () => {
     await inParallel(10, 5, (i) => agents.apply(agent(`pre-${i}`)));
     const informer = agents.informer({ backoff: { initialMs: 100, maxMs: 1_000 } });
     try {
-      await informer.ready({ timeout: 30_000 });
+      await informer.ready({ timeoutMs: 30_000 });
       const writes = inParallel(30, 4, async (i) => {
         await agents.apply(agent(`during-${i}`));
         if (i % 3 === 0) await agents.delete(`pre-${i % 10}`).catch(() => undefined);
@@ -100,7 +100,7 @@ describe("kube-apiserver restart", () => {
     const added: string[] = [];
     informer.on("add", (a) => added.push(a.metadata.name ?? ""));
     try {
-      await informer.ready({ timeout: 30_000 });
+      await informer.ready({ timeoutMs: 30_000 });
       await plane.stopApiServer();
       await eventually("errors reported", () => errors.length >= 2, 30_000);
       assert.ok(errors.every((e) => e instanceof ConnectionError), errors.map(String).join("; "));
@@ -139,7 +139,7 @@ describe("etcd compaction (410 Gone)", () => {
       }
     })();
     try {
-      await informer.ready({ timeout: 30_000 });
+      await informer.ready({ timeoutMs: 30_000 });
       await eventually("watch listed", () => watched.length === 3);
       informerLog.length = 0;
       watched.length = 0;

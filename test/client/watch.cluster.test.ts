@@ -64,7 +64,7 @@ describe("watch", () => {
     const controller = new AbortController();
     const seen: string[] = [];
     const done = (async () => {
-      for await (const event of agents.watch({ serverTimeoutSeconds: 1, signal: controller.signal })) {
+      for await (const event of agents.watch({ serverTimeoutMs: 1_000, signal: controller.signal })) {
         if (event.type !== "BOOKMARK") seen.push(`${event.type} ${event.object.metadata.name}`);
         if (seen.length === 2) controller.abort();
       }
@@ -85,7 +85,7 @@ describe("watch", () => {
       const seen: string[] = [];
       const controller = new AbortController();
       const done = (async () => {
-        for await (const event of viaProxy.agents.watch({ idleTimeout: 1_000, signal: controller.signal })) {
+        for await (const event of viaProxy.agents.watch({ idleTimeoutMs: 1_000, signal: controller.signal })) {
           if (event.type !== "BOOKMARK") seen.push(`${event.type} ${event.object.metadata.name}`);
           if (seen.includes("ADDED during-silence")) controller.abort();
         }
@@ -122,7 +122,7 @@ describe("informer", () => {
     informer.on("update", (a, previous) => log.push(`update ${a.metadata.name} ${previous.spec.description ?? "-"}→${a.spec.description}`));
     informer.on("delete", (a) => log.push(`delete ${a.metadata.name}`));
     try {
-      await informer.ready({ timeout: 10_000 });
+      await informer.ready({ timeoutMs: 10_000 });
       assert.ok(informer.hasSynced);
       assert.deepEqual(log, ["add one"]);
       assert.equal(informer.get("one", informerNs)?.metadata.managedFields, undefined, "managedFields stripped by default");
@@ -164,7 +164,7 @@ describe("informer", () => {
     const errors: unknown[] = [];
     informer.on("error", (e) => errors.push(e));
     try {
-      await assert.rejects(informer.ready({ timeout: 1_000 }), (e: unknown) => e instanceof TimeoutError && e.reason === "WaitTimeout");
+      await assert.rejects(informer.ready({ timeoutMs: 1_000 }), (e: unknown) => e instanceof TimeoutError && e.reason === "WaitTimeout");
       assert.ok(errors.length >= 2, `retried (${errors.length} errors)`);
       assert.ok(errors.every((e) => e instanceof ForbiddenError));
       const rbac = { group: "rbac.authorization.k8s.io", version: "v1", apiVersion: "rbac.authorization.k8s.io/v1", shortNames: [], namespaced: true, storage: true, subresources: { status: false }, printerColumns: [] };
@@ -173,7 +173,7 @@ describe("informer", () => {
       const scoped = ark.inNamespace(informerNs);
       await scoped.resource(role).create({ metadata: { name: "read" }, rules: [{ apiGroups: ["ark.mckinsey.com"], resources: ["agents"], verbs: ["list", "watch"] }] });
       await scoped.resource(binding).create({ metadata: { name: "dan-reads" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "read" }, subjects: [{ kind: "User", name: "dan", apiGroup: "rbac.authorization.k8s.io" }] });
-      await informer.ready({ timeout: 10_000 });
+      await informer.ready({ timeoutMs: 10_000 });
       assert.deepEqual(informer.list().map((a) => a.metadata.name), ["secret-agent"]);
     } finally {
       await informer.stop();
@@ -186,7 +186,7 @@ describe("informer", () => {
     const informer = own.agents.informer({ backoff: { initialMs: 10, maxMs: 50 } });
     const errors: unknown[] = [];
     informer.on("error", (e) => errors.push(e));
-    await informer.ready({ timeout: 10_000 });
+    await informer.ready({ timeoutMs: 10_000 });
     const events = own.agents.watch({ backoff: { initialMs: 10, maxMs: 50 } });
     await ark.agents.create(agent("before-close"));
     assert.equal((await events.next()).done, false);
@@ -206,7 +206,7 @@ describe("informer", () => {
     const before = sharedPoolCount();
     const informers = [ark.agents.informer(), ark.models.informer(), ark.queries.informer(), ark.teams.informer(), ark.tools.informer(), ark.executionEngines.informer()];
     try {
-      await Promise.all(informers.map((i) => i.ready({ timeout: 10_000 })));
+      await Promise.all(informers.map((i) => i.ready({ timeoutMs: 10_000 })));
       assert.equal(sharedPoolCount(), before);
     } finally {
       await Promise.all(informers.map((i) => i.stop()));
@@ -217,17 +217,17 @@ describe("informer", () => {
 describe("waitFor", () => {
   it("resolves when the predicate holds, checking the current state first", async () => {
     await ark.queries.create({ metadata: { name: "w1" }, spec: { input: "x", target: { type: "agent", name: "a" } } });
-    const done = ark.queries.waitFor("w1", (q: Query) => q.status?.phase === "done", { timeout: 10_000 });
+    const done = ark.queries.waitFor("w1", (q: Query) => q.status?.phase === "done", { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 200));
     await ark.queries.patchStatus("w1", { status: { phase: "running" } });
     await ark.queries.patchStatus("w1", { status: { phase: "done" } });
     assert.equal((await done).status?.phase, "done");
-    const again = await ark.queries.waitFor("w1", (q) => q.status?.phase === "done", { timeout: 1_000 });
+    const again = await ark.queries.waitFor("w1", (q) => q.status?.phase === "done", { timeoutMs: 1_000 });
     assert.equal(again.metadata.name, "w1");
   });
 
   it("waits for an object that does not exist yet", async () => {
-    const appears = ark.agents.waitFor("later", () => true, { timeout: 10_000 });
+    const appears = ark.agents.waitFor("later", () => true, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 200));
     await ark.agents.create(agent("later"));
     assert.equal((await appears).metadata.name, "later");
@@ -235,7 +235,7 @@ describe("waitFor", () => {
 
   it("times out with a TimeoutError, and honours an abort signal", async () => {
     await ark.agents.create(agent("never"));
-    const error = await ark.agents.waitFor("never", (a) => a.spec.prompt === "nope", { timeout: 300 }).catch((e: unknown) => e);
+    const error = await ark.agents.waitFor("never", (a) => a.spec.prompt === "nope", { timeoutMs: 300 }).catch((e: unknown) => e);
     assert.ok(error instanceof TimeoutError);
     assert.equal(error.reason, "WaitTimeout");
     assert.match(error.message, /Agent "never" did not reach the condition within 300 ms/);

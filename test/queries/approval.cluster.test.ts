@@ -97,7 +97,7 @@ describe("approval round trip", () => {
     assert.equal(paused.query.status?.response?.a2a?.taskId, task.spec.taskId);
 
     await ark.a2aTasks.approve(task.metadata.name ?? "");
-    const done = await ark.queries.wait(paused.name, { timeout: 15_000 });
+    const done = await ark.queries.wait(paused.name, { timeoutMs: 15_000 });
     assert.equal(done.phase, "done");
     assert.equal(done.content, "approved: deleted 3 files");
     const settled = await ark.a2aTasks.get(task.metadata.name ?? "");
@@ -109,7 +109,7 @@ describe("approval round trip", () => {
     const paused = await ark.queries.run({ input: "clean up", target: agent });
     const name = paused.pendingTask?.metadata.name ?? "";
     await ark.a2aTasks.reject(name, "not today");
-    const done = await ark.queries.wait(paused.name, { timeout: 15_000 });
+    const done = await ark.queries.wait(paused.name, { timeoutMs: 15_000 });
     assert.equal(done.content, 'not deleting: Tool execution rejected by user ({"decision":"rejected","reason":"not today"})');
     assert.equal(done.query.metadata.annotations?.["ark.mckinsey.com/approval-cascade-count"], "1");
     assert.equal((await ark.a2aTasks.get(name)).status?.conditions?.find((c) => c.type === "Completed")?.reason, "ApprovalRejected");
@@ -120,7 +120,7 @@ describe("approval round trip", () => {
     const name = paused.pendingTask?.metadata.name ?? "";
     await ark.a2aTasks.approve(name);
     await assert.rejects(ark.a2aTasks.reject(name), (e: unknown) => e instanceof ApprovalStateError && /already made \(approved\)|phase completed/.test(e.message));
-    await ark.queries.wait(paused.name, { timeout: 15_000 });
+    await ark.queries.wait(paused.name, { timeoutMs: 15_000 });
     await assert.rejects(ark.a2aTasks.approve(name), (e: unknown) => e instanceof ApprovalStateError && e.phase === "completed");
   });
 
@@ -129,12 +129,12 @@ describe("approval round trip", () => {
     for (let round = 0; round < 3; round++) {
       const previous = result.pendingTask?.spec.taskId;
       await ark.a2aTasks.reject(result.pendingTask?.metadata.name ?? "");
-      result = await ark.queries.wait(result.name, { timeout: 15_000 });
+      result = await ark.queries.wait(result.name, { timeoutMs: 15_000 });
       assert.equal(result.phase, "input-required");
       assert.notEqual(result.pendingTask?.spec.taskId, previous, "a new approval round");
     }
     await ark.a2aTasks.reject(result.pendingTask?.metadata.name ?? "");
-    const error = await ark.queries.wait(result.name, { timeout: 15_000 }).catch((e: unknown) => e);
+    const error = await ark.queries.wait(result.name, { timeoutMs: 15_000 }).catch((e: unknown) => e);
     assert.ok(error instanceof QueryFailedError, String(error));
     assert.match(error.result.content, /Approval cascade limit reached \(3\)/);
   });
@@ -142,7 +142,7 @@ describe("approval round trip", () => {
   it("the engine's approval timeout rejects by itself (onTimeout: reject)", async () => {
     // run() may see the pause or, with a 1s timeout stamped in whole seconds, already the resumed answer.
     const first = await ark.queries.run({ input: "quick", target: agent });
-    const done = await ark.queries.waitFor(first.name, isQueryTerminal, { timeout: 15_000 });
+    const done = await ark.queries.waitFor(first.name, isQueryTerminal, { timeoutMs: 15_000 });
     assert.match(done.status?.response?.content ?? "", /^not deleting: Approval timeout exceeded after 1s/);
     const tasks = (await ark.a2aTasks.list()).filter((t) => t.spec.queryRef.name === first.name);
     assert.equal(tasks.length, 1);
@@ -153,7 +153,7 @@ describe("approval round trip", () => {
   it("canceling a paused query sends tasks/cancel to the engine", async () => {
     const paused = await ark.queries.run({ input: "clean up", target: agent });
     await ark.queries.cancel(paused.name);
-    const error = await ark.queries.wait(paused.name, { timeout: 15_000 }).catch((e: unknown) => e);
+    const error = await ark.queries.wait(paused.name, { timeoutMs: 15_000 }).catch((e: unknown) => e);
     assert.ok(error instanceof QueryCanceledError && error.reason === "canceled", String(error));
     assert.ok(canceledTasks.includes(paused.pendingTask?.spec.taskId ?? "?"), `tasks/cancel for ${paused.pendingTask?.spec.taskId}: ${canceledTasks.join(",")}`);
   });

@@ -101,12 +101,12 @@ describe("ark.queries.run", () => {
     assert.ok(reason instanceof ExecutionAbortedError, String(reason));
     const query = await stack.ark.queries.get(error.queryName);
     assert.equal(query.spec.cancel, true);
-    await stack.ark.queries.waitFor(error.queryName, (q) => q.status?.phase === "canceled", { timeout: 10_000 });
+    await stack.ark.queries.waitFor(error.queryName, (q) => q.status?.phase === "canceled", { timeoutMs: 10_000 });
   });
 
   it("spec.timeout enforced by the dispatcher: phase error with reason TimedOutInExecution", async () => {
     const next = stack.engine.next();
-    const failure = stack.ark.queries.run({ input: "wait", target: agent, timeout: "1s" }, { timeout: 20_000 }).catch((e: unknown) => e);
+    const failure = stack.ark.queries.run({ input: "wait", target: agent, timeout: "1s" }, { timeoutMs: 20_000 }).catch((e: unknown) => e);
     const execution = await next;
     const error = await failure;
     assert.ok(error instanceof QueryFailedError, String(error));
@@ -186,7 +186,7 @@ describe("ark.queries.wait and stream", () => {
     const query = await stack.ark.queries.start({ input: "later", target: agent });
     const result = await stack.ark.queries.wait(query.metadata.name ?? "");
     assert.equal(result.content, "LATER [be brief]");
-    const again = await stack.ark.queries.waitFor(query.metadata.name ?? "", isQueryTerminal, { timeout: 5_000 });
+    const again = await stack.ark.queries.waitFor(query.metadata.name ?? "", isQueryTerminal, { timeoutMs: 5_000 });
     assert.equal(again.status?.phase, "done");
   });
 

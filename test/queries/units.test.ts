@@ -20,7 +20,7 @@ const query = (status: Query["status"], spec: Partial<Query["spec"]> = {}): Quer
 
 describe("buildQuery", () => {
   it("builds the Query ARK expects", () => {
-    const built = buildQuery({ input: "Hi {{.name}}", target: { type: "agent", name: "Greeter_1" }, parameters: { name: "Ada" }, timeout: 1500, conversationId: "c-1" });
+    const built = buildQuery({ input: "Hi {{.name}}", target: { type: "agent", name: "Greeter_1" }, parameters: { name: "Ada" }, timeoutMs: 1500, conversationId: "c-1" });
     assert.deepEqual(built, {
       metadata: { generateName: "greeter-1-", annotations: { "ark.mckinsey.com/streaming-enabled": "true" } },
       spec: { input: "Hi {{.name}}", target: { type: "agent", name: "Greeter_1" }, parameters: [{ name: "name", value: "Ada" }], timeout: "1500ms", conversationId: "c-1" },
@@ -35,7 +35,9 @@ describe("buildQuery", () => {
       [{ input: "x" }, /^target: is required/],
       [{ input: "x", target: { type: "agent", name: "" } }, /^target\.name: must be a non-empty string/],
       [{ input: ["x"], target: { type: "agent", name: "a" } }, /^input: must be a string, got object/],
-      [{ input: "x", target: { type: "agent", name: "a" }, timeout: -5 }, /^timeout: must be a positive number/],
+      [{ input: "x", target: { type: "agent", name: "a" }, timeoutMs: -5 }, /^timeoutMs: must be a positive number/],
+      [{ input: "x", target: { type: "agent", name: "a" }, timeout: 5000 }, /^timeout: must be a Go duration string.*use timeoutMs/],
+      [{ input: "x", target: { type: "agent", name: "a" }, timeout: "5s", timeoutMs: 5000 }, /^timeoutMs: give timeout .* not both/],
       [{ input: "x", target: { type: "agent", name: "a" }, timeout: "5 minutes" }, /^timeout: /],
       [{ input: "x", target: { type: "agent", name: "a" }, timeout: "0s" }, /^timeout: must be longer than zero/],
       [{ input: "x", target: { type: "agent", name: "a" }, parameters: { n: 3 } }, /^parameters\.n: must be a string, got number/],
