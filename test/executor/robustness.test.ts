@@ -245,7 +245,7 @@ describe("Host header", () => {
   const guarded = new ExecutorApp(new HostileEngine(), "Hostile", {
     resolver: hostileResolver(),
     logger,
-    auth: bearerAuth(TokenValidator.fromEnv({ OIDC_ISSUER_URL: "http://127.0.0.1:9/", OIDC_APPLICATION_ID: "x" })),
+    auth: bearerAuth(TokenValidator.fromEnv({ env: { OIDC_ISSUER_URL: "http://127.0.0.1:9/", OIDC_APPLICATION_ID: "x" } })),
   });
   const urls: string[] = [];
   before(async () => {
@@ -278,7 +278,7 @@ describe("HEAD wherever GET", () => {
   const guarded = new ExecutorApp(new HostileEngine(), "Hostile", {
     resolver: hostileResolver(),
     logger: recordingLogger(),
-    auth: bearerAuth(TokenValidator.fromEnv({ OIDC_ISSUER_URL: "http://127.0.0.1:9/", OIDC_APPLICATION_ID: "x" })),
+    auth: bearerAuth(TokenValidator.fromEnv({ env: { OIDC_ISSUER_URL: "http://127.0.0.1:9/", OIDC_APPLICATION_ID: "x" } })),
   });
   const urls: string[] = [];
   before(async () => {
