@@ -12,6 +12,7 @@ import {
   memoryDescriptor, modelDescriptor, queryDescriptor, teamDescriptor, toolDescriptor, validateObject,
   type A2AServer, type Agent, type ArkConfig, type ExecutionEngine, type MCPServer, type Memory, type Model, type Team, type Tool,
 } from "../generated/index.js";
+import { ApiDiscovery } from "../client/discovery.js";
 import { applyManifest, type ApplyManifestOptions, type ManifestOutcome } from "../client/apply-manifest.js";
 import { loadConfig, resolveNamespace, type LoadConfigOptions } from "../client/config.js";
 import type { PoolOptions } from "../client/connection-pool.js";
@@ -69,6 +70,8 @@ export interface SharedClientState {
   fieldManager: string;
   validate: boolean;
   logger: Logger;
+  /** API discovery for kinds ark-sdk has no descriptor of; made on first use. */
+  discovery?: ApiDiscovery;
 }
 
 function createShared(options: ArkClientOptions): { shared: SharedClientState; namespace: string } {
@@ -269,7 +272,7 @@ export class ArkClient extends ArkClientBase {
     return new ArkClient({ shared: this.shared, namespace });
   }
 
-  /** The client serving `apiVersion`/`kind` among ARK's and the core kinds, or `undefined`. */
+  /** The client serving `apiVersion`/`kind` among ARK's and the core kinds, or `undefined` (see {@link ArkClient.discoverClient} for any other kind). */
   clientFor(apiVersion: string, kind: string): ResourceClient<KubernetesObject> | undefined {
     const all: ResourceClient<KubernetesObject>[] = [
       this.agents, this.models, this.queries, this.teams, this.tools, this.memories, this.mcpServers, this.a2aTasks, this.arkConfigs,
@@ -286,6 +289,20 @@ export class ArkClient extends ArkClientBase {
    * else this client's.
    */
   async applyManifest(yamlText: string, options: ApplyManifestOptions = {}): Promise<ManifestOutcome[]> {
-    return applyManifest(yamlText, (apiVersion, kind) => this.clientFor(apiVersion, kind), options);
+    return applyManifest(yamlText, (apiVersion, kind) => this.discoverClient(apiVersion, kind, { signal: options.signal }), options);
+  }
+
+  /**
+   * The client of any kind the cluster serves: ARK's kinds and the core kinds
+   * come typed and validated; any other kind (Deployments, RBAC, another
+   * project's CRDs) is found through API discovery, cached per client, and
+   * served unvalidated. `undefined` when the cluster does not serve the kind.
+   */
+  async discoverClient(apiVersion: string, kind: string, options: { signal?: AbortSignal } = {}): Promise<ResourceClient<KubernetesObject> | undefined> {
+    const known = this.clientFor(apiVersion, kind);
+    if (known) return known;
+    this.shared.discovery ??= new ApiDiscovery(this.shared.transport);
+    const descriptor = await this.shared.discovery.find(apiVersion, kind, options);
+    return descriptor ? this.resource(descriptor) : undefined;
   }
 }

@@ -13,6 +13,7 @@ Commands:
   generate                 Generate TypeScript types, schemas and descriptors from CRDs
   dev                      Local control plane + query dispatcher for engine development
   query <target> <input>   Run a query and print the answer
+  apply -f <file>          Server-side-apply YAML manifests (any kind the cluster serves)
   version                  Print the ark-sdk version
 
 Run "ark-sdk <command> --help" for a command's options.
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   generate: () => import(/* generator */ "./generate.js" as string) as Promise<CommandModule>,
   dev: () => import("./dev.js" as string) as Promise<CommandModule>,
   query: () => import("./query.js" as string) as Promise<CommandModule>,
+  apply: () => import("./apply.js" as string) as Promise<CommandModule>,
 };
 
 function version(): string {

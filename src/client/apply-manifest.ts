@@ -40,8 +40,11 @@ export class ManifestError extends ArkSdkError {
   }
 }
 
-/** Finds the client of a kind; `undefined` for kinds the caller does not serve. */
-export type ClientResolver = (apiVersion: string, kind: string) => ResourceClient<KubernetesObject> | undefined;
+/** Finds the client of a kind (synchronously, or after asking the cluster); `undefined` for kinds that are not served. */
+export type ClientResolver = (
+  apiVersion: string,
+  kind: string,
+) => ResourceClient<KubernetesObject> | undefined | Promise<ResourceClient<KubernetesObject> | undefined>;
 
 /** Options of applyManifest: those of server-side apply, plus the namespace of documents that name none. */
 export type ApplyManifestOptions = ApplyOptions;
@@ -65,16 +68,20 @@ export function parseManifest(yamlText: string): { index: number; object: Kubern
 }
 
 /**
- * Applies every document. Unknown kinds are rejected up front (nothing is
- * applied), since a half-applied manifest is the worst outcome of a typo.
+ * Applies every document, in order. Every document's kind is resolved before
+ * anything is applied: a kind that is not served is rejected up front (nothing
+ * is applied), since a half-applied manifest is the worst outcome of a typo.
+ * With `dryRun: "All"` the server checks and defaults every object without
+ * storing it, and the outcomes say what would have happened.
  */
 export async function applyManifest(yamlText: string, resolve: ClientResolver, options: ApplyManifestOptions = {}): Promise<ManifestOutcome[]> {
   const documents = parseManifest(yamlText);
-  const planned = documents.map(({ index, object }) => {
-    const client = resolve(object.apiVersion as string, object.kind as string);
-    if (!client) throw new ArgumentError(`document ${index}`, `${object.apiVersion} ${object.kind} is not a kind this client serves`);
-    return { index, object, client };
-  });
+  const planned: { index: number; object: KubernetesObject; client: ResourceClient<KubernetesObject> }[] = [];
+  for (const { index, object } of documents) {
+    const client = await resolve(object.apiVersion as string, object.kind as string);
+    if (!client) throw new ArgumentError(`document ${index}`, `${object.apiVersion} ${object.kind} is not a kind the cluster serves (check apiVersion and kind, or install its CRD first)`);
+    planned.push({ index, object, client });
+  }
   const outcomes: ManifestOutcome[] = [];
   for (const { index, object, client } of planned) {
     const namespaced = client.descriptor.namespaced;

@@ -156,8 +156,8 @@ spec: { prompt: fine, temperature: 3 }
   });
 
   it("refuses unknown kinds and broken YAML before applying anything", async () => {
-    const withDeployment = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: first }\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\n`;
-    await assert.rejects(ark.applyManifest(withDeployment), (e: unknown) => e instanceof ArgumentError && /document 1.*apps\/v1 Deployment is not a kind this client serves/.test(e.message));
+    const withTypo = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: first }\n---\napiVersion: apps/v1\nkind: Deploymnet\nmetadata: { name: d }\n`;
+    await assert.rejects(ark.applyManifest(withTypo), (e: unknown) => e instanceof ArgumentError && /document 1.*apps\/v1 Deploymnet is not a kind the cluster serves/.test(e.message));
     assert.equal(await ark.core.configMaps.getOrUndefined("first"), undefined);
     await assert.rejects(ark.applyManifest("kind: ConfigMap\nmetadata: [oops\n"), (e: unknown) => e instanceof ArgumentError && e.field === "document 0");
   });
