@@ -109,5 +109,6 @@ PIN
 fi
 
 "$DEST/kube-apiserver" --version
-"$DEST/etcd" --version | head -n1
+# sed, not head: head exits after one line and etcd would die of SIGPIPE (exit 141 under pipefail)
+"$DEST/etcd" --version | sed -n 1p
 echo "control plane binaries ready in $DEST"
