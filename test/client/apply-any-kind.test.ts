@@ -45,14 +45,14 @@ spec:
     metadata: { labels: { app: my-engine } }
     spec:
       serviceAccountName: my-engine
-      containers: [{ name: engine, image: ${image}, ports: [{ name: http, containerPort: 8000 }] }]
+      containers: [{ name: engine, image: ${image}, ports: [{ name: http, containerPort: 8000, protocol: TCP }] }]
 ---
 apiVersion: v1
 kind: Service
 metadata: { name: my-engine }
 spec:
   selector: { app: my-engine }
-  ports: [{ name: http, port: 8000, targetPort: http }]
+  ports: [{ name: http, port: 8000, targetPort: http, protocol: TCP }]
 ---
 apiVersion: ark.mckinsey.com/v1prealpha1
 kind: ExecutionEngine
