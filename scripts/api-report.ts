@@ -65,6 +65,7 @@ function createProgram(): ts.Program {
     emitDeclarationOnly: true,
     declarationMap: false,
     sourceMap: false,
+    inlineSources: false,
     stripInternal: false,
   };
   return ts.createProgram({ rootNames: parsed.fileNames, options });
