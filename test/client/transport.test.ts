@@ -14,6 +14,7 @@ import { Transport } from "../../src/client/transport.js";
 import { sharedPoolCount } from "../../src/client/connection-pool.js";
 import { ConnectionError, ServerError, TimeoutError, TooManyRequestsError, UnauthorizedError } from "../../src/client/errors.js";
 import { SDK_VERSION } from "../../src/core/version.js";
+import type { LogFields, Logger } from "../../src/core/logger.js";
 
 type Reply = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -97,9 +98,12 @@ describe("connection pool", () => {
     // undici may open a second connection when a call follows the previous one in the same tick.
     assert.ok(new Set(seen.map((s) => s.socket)).size <= 2, "no connection per request");
     assert.equal(sharedPoolCount(), 1);
-    const before = new Set(seen.map((s) => s.socket)).size;
+    const idle = new Set(seen.map((s) => s.socket));
+    seen.length = 0;
     await Promise.all(Array.from({ length: 8 }, () => get(a)));
-    assert.ok(new Set(seen.map((s) => s.socket)).size <= before + 8);
+    assert.equal(seen.length, 8);
+    const burst = new Set(seen.map((s) => s.socket));
+    assert.ok([...idle].some((socket) => burst.has(socket)), "a burst reuses the idle keep-alive connection");
     seen.length = 0;
     for (let i = 0; i < 10; i++) await get(b);
     assert.ok(new Set(seen.map((s) => s.socket)).size <= 2, "the connections opened for the burst are reused");
@@ -149,19 +153,71 @@ describe("retries", () => {
     assert.equal(seen.length, 1, "a create is never replayed after a reset");
   });
 
-  it("retries a refused connection even for a create (nothing was sent)", async () => {
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const deadPort = (closed.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const kc = new KubeConfig();
-    kc.loadFromOptions({ clusters: [{ name: "c", server: `http://127.0.0.1:${deadPort}`, skipTLSVerify: true }], users: [{ name: "u", token: "t" }], contexts: [{ name: "x", cluster: "c", user: "u" }], currentContext: "x" });
-    const t = transport({ kubeConfig: kc, retry: { attempts: 3, initialMs: 1 } });
+  it("retries a refused connection even for a create (nothing was sent), once per attempt", async () => {
+    const retries: LogFields[] = [];
+    const t = transport({ kubeConfig: kubeconfigFor(await deadPort()), retry: { attempts: 3, initialMs: 1 }, logger: recordRetries(retries) });
     const error = await create(t).catch((e: unknown) => e);
     assert.ok(error instanceof ConnectionError);
     assert.equal(error.code, "ECONNREFUSED");
+    assert.deepEqual(retries.map((f) => f.attempt), [1, 2], "three attempts: two retries, then the error");
+  });
+
+  it("a refused create goes through once the server listens, and is sent exactly once", async () => {
+    const port = await deadPort();
+    const late = http.createServer((req, res) => {
+      posts.push(req.method ?? "");
+      req.resume();
+      req.on("end", () => json(res, 201, { kind: "Thing", metadata: { name: "created" } }));
+    });
+    const posts: string[] = [];
+    const retries: LogFields[] = [];
+    // The server starts listening when the transport reports its first retry; the backoff leaves it time to.
+    const logger = recordRetries(retries, () => {
+      if (retries.length === 1) late.listen(port, "127.0.0.1");
+    });
+    const t = transport({ kubeConfig: kubeconfigFor(port), retry: { attempts: 6, initialMs: 200, maxMs: 200 }, logger });
+    try {
+      const created = await t.request<{ metadata: { name: string } }>({ method: "POST", path: "/api/v1/things", body: { metadata: { name: "x" } }, idempotent: false });
+      assert.equal(created.metadata.name, "created");
+      assert.deepEqual(posts, ["POST"], "the create reached the server once");
+      assert.ok(retries.length >= 1 && retries.every((f) => f.reason === "ConnectionFailed"), JSON.stringify(retries));
+    } finally {
+      await t.close();
+      late.closeAllConnections();
+      await new Promise<void>((resolve) => late.close(() => resolve()));
+    }
   });
 });
+
+/** A loopback port nothing listens on (connections to it are refused). */
+async function deadPort(): Promise<number> {
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const dead = (closed.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  return dead;
+}
+
+function kubeconfigFor(port: number): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }], users: [{ name: "u", token: "t" }], contexts: [{ name: "x", cluster: "c", user: "u" }], currentContext: "x" });
+  return kc;
+}
+
+/** A logger that records the transport's "retrying request" entries (and calls `onRetry` after each). */
+function recordRetries(into: LogFields[], onRetry: () => void = () => {}): Logger {
+  const noop = () => {};
+  return {
+    debug: (message: string, fields?: LogFields) => {
+      if (message !== "retrying request") return;
+      into.push(fields ?? {});
+      onRetry();
+    },
+    info: noop,
+    warn: noop,
+    error: noop,
+  };
+}
 
 describe("credentials", () => {
   it("re-runs the exec plugin once after a 401 and succeeds with the new token", async () => {
