@@ -32,6 +32,8 @@ export interface JwksCacheOptions {
   /** After a failed fetch, answer with the same failure for this long (ms) instead of fetching again (default 1000). */
   failureBackoffMs?: number;
   logger?: Logger;
+  /** The clock the TTL, the refetch floor and the back-off are measured with, ms (default `performance.now`); tests pass their own. */
+  now?: () => number;
 }
 
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
@@ -50,6 +52,7 @@ export class JwksCache {
   private readonly options: JwksCacheOptions;
   private readonly logger: Logger;
   private readonly failureBackoffMs: number;
+  private readonly now: () => number;
   private resolvedUrl: string | undefined;
   private cached: CachedSet | undefined;
   private inFlight: Promise<CachedSet> | undefined;
@@ -60,6 +63,7 @@ export class JwksCache {
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     this.failureBackoffMs = options.failureBackoffMs ?? 1000;
+    this.now = options.now ?? (() => performance.now());
     if (typeof options.jwksUrl === "string") this.resolvedUrl = options.jwksUrl;
   }
 
@@ -106,13 +110,13 @@ export class JwksCache {
   // The cached set while fresh (synchronously: the hot path costs no extra await), else a fetch.
   private current(): CachedSet | Promise<CachedSet> {
     const cached = this.cached;
-    if (cached !== undefined && performance.now() - cached.fetchedAt < this.options.ttlMs) return cached;
+    if (cached !== undefined && this.now() - cached.fetchedAt < this.options.ttlMs) return cached;
     return this.fetchShared(cached === undefined ? "initial" : "ttl-expired");
   }
 
   private async refetchForUnknownKid(header: JWSHeaderParameters): Promise<CachedSet | undefined> {
     if (this.inFlight) return this.inFlight;
-    const now = performance.now();
+    const now = this.now();
     if (now - this.lastRefetchAt < this.options.refetchFloorMs) return undefined;
     this.lastRefetchAt = now;
     this.logger.info("auth: token names an unknown kid, refetching the key set", { kid: shortKid(header.kid) });
@@ -122,7 +126,7 @@ export class JwksCache {
   private fetchShared(reason: FetchReason): Promise<CachedSet> {
     if (this.inFlight) return this.inFlight;
     const failure = this.lastFailure;
-    if (failure && performance.now() - failure.at < this.failureBackoffMs) return Promise.reject(failure.error);
+    if (failure && this.now() - failure.at < this.failureBackoffMs) return Promise.reject(failure.error);
     const attempt = this.fetchSet(reason).then(
       (set) => {
         this.cached = set;
@@ -133,7 +137,7 @@ export class JwksCache {
         const failed = error instanceof TokenValidationError
           ? error
           : new TokenValidationError("Failed to fetch JWKS", String(error), { cause: error });
-        this.lastFailure = { at: performance.now(), error: failed };
+        this.lastFailure = { at: this.now(), error: failed };
         // Find the address again next time: the issuer may have moved its keys.
         if (typeof this.options.jwksUrl !== "string") this.resolvedUrl = undefined;
         this.logger.warn("auth: could not fetch the key set; tokens are refused until it can be", { reason, details: failed.details });
@@ -159,7 +163,7 @@ export class JwksCache {
     }
     const kids = listKids(body);
     this.logger.debug("auth: key set fetched", { url, reason, kids });
-    return { select, fetchedAt: performance.now(), kids };
+    return { select, fetchedAt: this.now(), kids };
   }
 }
 

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, afterEach, describe, it } from "node:test";
 import { jwtVerify } from "jose";
 import { JwksCache, TokenValidationError, TokenValidator, type TokenValidatorOptions } from "../../src/auth/index.js";
@@ -47,6 +46,19 @@ function tokenWithKid(kid: string): string {
   return `${part({ alg: "RS256", kid })}.${part({ sub: "x", exp: Math.floor(Date.now() / 1000) + 60 })}.c2lnbmF0dXJl`;
 }
 
+/** A clock that moves only when told to: TTL, floor and back-off are tested at their exact edges, without sleeping. */
+function manualClock(): { now: () => number; advance: (ms: number) => void } {
+  let at = 1_000;
+  return { now: () => at, advance: (ms) => void (at += ms) };
+}
+
+/** Verifies `token` with the cache's keys and returns the refusal (failing the test if it is accepted). */
+async function refusedKey(cache: JwksCache, token: string): Promise<TokenValidationError> {
+  const error = await jwtVerify(token, cache.getKey).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof TokenValidationError, `expected a TokenValidationError, got ${String(error)}`);
+  return error;
+}
+
 describe("JWKS cache: rotation and refetch floor", () => {
   it("refetches exactly once for a new kid, then serves it from cache", async () => {
     const idp = await issuer();
@@ -67,28 +79,30 @@ describe("JWKS cache: rotation and refetch floor", () => {
 
   it("lets a flood of made-up kids cost at most one refetch per floor", async () => {
     const idp = await issuer();
-    const validator = validatorFor(idp, { jwksRefetchFloorMs: 300 });
-    await validator.warmUp();
+    const clock = manualClock();
+    const cache = new JwksCache({ jwksUrl: idp.jwksUrl, ttlMs: 3_600_000, refetchFloorMs: 30_000, timeoutMs: 5000, now: clock.now });
+    await cache.warmUp();
     assert.equal(idp.requests.jwks, 1);
 
     // Concurrent burst: all share one refetch.
-    const burst = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => validator.validate(tokenWithKid(`ghost-${i}`))));
+    const burst = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => jwtVerify(tokenWithKid(`ghost-${i}`), cache.getKey)));
     assert.ok(burst.every((r) => r.status === "rejected" && r.reason instanceof TokenValidationError));
     assert.equal(idp.requests.jwks, 2);
 
-    // Sequential stream within the floor: no fetch at all, clear reason in the details.
+    // Sequential stream within the floor (up to its last millisecond): no fetch at all, clear reason in the details.
     for (let i = 0; i < 50; i += 1) {
-      const error = await assertRefused(validator, tokenWithKid(`later-${i}`), TokenValidationError, "No signing key matches the token");
-      assert.match(error.details ?? "", /refetch floor|kids/);
+      if (i === 49) clock.advance(29_999);
+      const error = await refusedKey(cache, tokenWithKid(`later-${i}`));
+      assert.match(error.details ?? "", /refetch skipped: the previous one was less than the refetch floor ago/);
     }
     assert.equal(idp.requests.jwks, 2);
 
     // Once the floor has passed, one more refetch is allowed.
-    await sleep(350);
-    const error = await assertRefused(validator, tokenWithKid("ghost-kid"), TokenValidationError, "No signing key matches the token");
-    assert.match(error.details ?? "", /Unable to find key with kid "ghost-kid"/);
+    clock.advance(1);
+    const error = await refusedKey(cache, tokenWithKid("ghost-kid"));
+    assert.match(error.details ?? "", /Unable to find key with kid "ghost-kid" for alg RS256: the key set holds keys "key-1" \(RSA\)/);
     assert.equal(idp.requests.jwks, 3);
-    await validator.validate(await idp.sign());
+    await jwtVerify(await idp.sign(), cache.getKey);
     assert.equal(idp.requests.jwks, 3);
   });
 
@@ -97,18 +111,23 @@ describe("JWKS cache: rotation and refetch floor", () => {
     const next = await idp.addKey("RS256", false);
     const oldToken = await idp.sign();
     const newToken = await idp.sign({}, { kid: next });
-    const validator = validatorFor(idp, { jwksCacheTtlMs: 150 });
-    await validator.validate(oldToken);
-    await validator.validate(oldToken);
+    const clock = manualClock();
+    const cache = new JwksCache({ jwksUrl: idp.jwksUrl, ttlMs: 60_000, refetchFloorMs: 30_000, timeoutMs: 5000, now: clock.now });
+    await jwtVerify(oldToken, cache.getKey);
+    await jwtVerify(oldToken, cache.getKey);
     assert.equal(idp.requests.jwks, 1);
 
     idp.publishKey(next);
     idp.retireKey("key-1");
-    await validator.validate(oldToken); // still cached
-    await sleep(200);
-    await validator.validate(newToken);
+    clock.advance(59_999);
+    await jwtVerify(oldToken, cache.getKey); // still cached
+    assert.equal(idp.requests.jwks, 1);
+    clock.advance(1);
+    const error = await refusedKey(cache, oldToken);
+    assert.match(error.details ?? "", /the key set holds keys ".*" \(RSA\)$/, "the fresh set no longer holds key-1");
+    assert.equal(idp.requests.jwks, 2, "one fetch: the TTL's, no extra unknown-kid refetch of a set just fetched");
+    await jwtVerify(newToken, cache.getKey);
     assert.equal(idp.requests.jwks, 2);
-    await assertRefused(validator, oldToken, TokenValidationError, "No signing key matches the token");
   });
 
   it("shares one fetch among concurrent first requests", async () => {
@@ -135,25 +154,34 @@ describe("JWKS cache: failing closed", () => {
 
   it("keeps using cached keys within the TTL, and fails closed after it when the endpoint errors", async () => {
     const idp = await issuer();
-    const validator = validatorFor(idp, { jwksCacheTtlMs: 100 });
+    const clock = manualClock();
+    const cache = new JwksCache({ jwksUrl: idp.jwksUrl, ttlMs: 100_000, refetchFloorMs: 30_000, timeoutMs: 5000, now: clock.now });
     const token = await idp.sign();
-    await validator.validate(token);
+    await jwtVerify(token, cache.getKey);
     idp.setJwksAvailable(false);
-    await validator.validate(token);
-    await sleep(150);
-    const error = await assertRefused(validator, token, TokenValidationError, "Failed to fetch JWKS");
+    clock.advance(99_999);
+    await jwtVerify(token, cache.getKey);
+    assert.equal(idp.requests.jwks, 1);
+    clock.advance(1);
+    const error = await jwtVerify(token, cache.getKey).catch((e: unknown) => e);
+    assert.ok(error instanceof TokenValidationError, String(error));
+    assert.equal(error.message, "Failed to fetch JWKS");
     assert.match(error.details ?? "", /expected 200, got 503/);
   });
 
   it("does not hit a failing endpoint on every request, and recovers after the back-off", async () => {
     const idp = await issuer();
     idp.setJwksAvailable(false);
-    const cache = new JwksCache({ jwksUrl: idp.jwksUrl, ttlMs: 60_000, refetchFloorMs: 30_000, timeoutMs: 2000, failureBackoffMs: 200 });
+    const clock = manualClock();
+    const cache = new JwksCache({ jwksUrl: idp.jwksUrl, ttlMs: 60_000, refetchFloorMs: 30_000, timeoutMs: 2000, failureBackoffMs: 200, now: clock.now });
     const token = await idp.sign();
     for (let i = 0; i < 20; i += 1) await assert.rejects(jwtVerify(token, cache.getKey), TokenValidationError);
     assert.equal(idp.requests.jwks, 1);
     idp.setJwksAvailable(true);
-    await sleep(250);
+    clock.advance(199);
+    await assert.rejects(jwtVerify(token, cache.getKey), TokenValidationError, "still within the back-off");
+    assert.equal(idp.requests.jwks, 1);
+    clock.advance(1);
     const { payload } = await jwtVerify(token, cache.getKey);
     assert.equal(payload.sub, "test-user");
     assert.equal(idp.requests.jwks, 2);
