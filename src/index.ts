@@ -1,6 +1,7 @@
 /**
  * ark-sdk: the typed client of ARK (Agents at Scale ARK) resources, plus the
  * generated types, descriptors and validators of every ARK kind.
+ * @module ark-sdk
  */
 
 export * from "./client/index.js";
@@ -10,8 +11,9 @@ export * from "./generated/index.js";
 export {
   createValidator, filterProblems, formatProblems, hasIdentity, createKindRegistry,
   type ValidationProblem, type ObjectValidator, type ValidateOptions, type ValidatorSpec,
-  type JsonSchemaProps, type PackedSchema, type KindRegistry, type KindRegistryEntry,
+  type JsonSchemaProps, type PackedSchema, type SchemaType, type ValidationRule, type KindRegistry, type KindRegistryEntry,
   type CustomResourceDefinition, type CustomResourceDefinitionVersion, type CustomResourceDefinitionNames,
+  type CustomResourceColumnDefinition, type CustomResourceSubresources,
 } from "./schema/index.js";
 // Durations as ARK writes them, and the error root's guard.
 export { parseGoDuration, goDurationToSeconds, GoDurationError } from "./core/go-duration.js";

@@ -30,8 +30,9 @@ export function mergeCondition(conditions: readonly Condition[] | undefined, nex
   return list;
 }
 
-/** Writes a Query's phase; implemented by the cluster-backed {@link QueryStatusWriter}. */
+/** Writes a Query's phase (what `ctx.updateQueryPhase` calls); the cluster-backed writer patches the Query's status. */
 export interface QueryPhaseWriter {
+  /** Sets the phase of the Query `ref` names, with the reason and message of its `Completed` condition. */
   updatePhase(ref: QueryRef, phase: string, reason: string, message: string): Promise<void>;
 }
 

@@ -7,6 +7,7 @@
  * const validator = TokenValidator.fromEnv();
  * const app = new ExecutorApp(executor, "MyEngine", { auth: bearerAuth(validator) });
  * ```
+ * @module ark-sdk/auth
  */
 export type { Claims, GuardResult, RequestGuard } from "../core/request-guard.js";
 export { TokenValidator, type TokenVerifier, type TokenValidatorFromEnvOptions } from "./token-validator.js";

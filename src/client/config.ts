@@ -34,7 +34,7 @@ export interface LoadConfigOptions {
   namespace?: string;
   /** Environment to read (default `process.env`). */
   env?: NodeJS.ProcessEnv;
-  /** Service-account folder (default {@link SERVICE_ACCOUNT_DIR}); for tests and unusual mounts. */
+  /** Service-account folder (default `/var/run/secrets/kubernetes.io/serviceaccount`); for tests and unusual mounts. */
   serviceAccountDir?: string;
   logger?: Logger;
 }

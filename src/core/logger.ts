@@ -11,9 +11,13 @@ export type LogFields = Record<string, unknown>;
 
 /** What ark-sdk needs from a logger. */
 export interface Logger {
+  /** Detail for diagnosing a problem (request retries, cache decisions). */
   debug(message: string, fields?: LogFields): void;
+  /** A normal event worth recording (a server started, a configuration chosen). */
   info(message: string, fields?: LogFields): void;
+  /** Something went wrong and was handled (a retry, a dropped late answer). */
   warn(message: string, fields?: LogFields): void;
+  /** Something failed and was not recovered. */
   error(message: string, fields?: LogFields): void;
 }
 

@@ -21,7 +21,7 @@ import { ObjectCache, type CacheMode, type CacheStats } from "../client/object-c
 import { renderTemplate } from "./prompt-template.js";
 import type { QueryRef } from "../protocol/query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
-import { QueryStatusWriter } from "../ark/query-status.js";
+import { QueryStatusWriter, type QueryPhaseWriter } from "../ark/query-status.js";
 import { authorizeOverride } from "../ark/team-membership.js";
 import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, ResolvedParameter } from "./types.js";
 import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
@@ -71,7 +71,7 @@ const LEGACY_PROVIDER_TYPES = new Set(["openai", "azure", "bedrock", "anthropic"
 
 /** Turns QueryRefs into requests by reading the cluster. */
 export class ClusterQueryResolver implements QueryResolver {
-  readonly statusWriter: QueryStatusWriter;
+  readonly statusWriter: QueryPhaseWriter;
   private readonly ark: ArkClient;
   private readonly ownsClient: boolean;
   private readonly cache: ObjectCache;

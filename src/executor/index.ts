@@ -11,6 +11,7 @@
  * }
  * await new ExecutorApp(new MyExecutor(), "MyEngine").listen({ port: 8000 });
  * ```
+ * @module ark-sdk/executor
  */
 
 // Writing an engine
@@ -37,7 +38,8 @@ export type { CacheMode, CacheStats } from "../client/object-cache.js";
 
 // The ARK query reference an engine receives
 export type { QueryRef, QueryTargetRef } from "../protocol/query-extension.js";
-export type { StreamedToolCall } from "./broker-client.js";
+export { BrokerStream, type StreamedToolCall, type BrokerStreamOptions, type BrokerChunk } from "./broker-client.js";
+export type { QueryPhaseWriter } from "../ark/query-status.js";
 
 // Errors
 export { ExecutorError, ExecutionAbortedError, type AbortCause } from "./errors.js";

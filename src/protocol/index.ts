@@ -5,7 +5,7 @@
  * controller's exact request and its reading of the engine's answer, and the
  * REST `/execute` wire conversions. Engine authors need none of it: use
  * `ark-sdk/executor`.
- * @packageDocumentation
+ * @module ark-sdk/protocol
  */
 
 // The ARK query extension and the controller's side of the wire

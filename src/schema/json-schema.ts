@@ -57,7 +57,7 @@ export interface JsonSchemaProps {
   "x-kubernetes-validations"?: ValidationRule[];
   /**
    * Only in ark-sdk's packed schemas: a reference `#/$defs/<name>` to a shared
-   * subtree. Never sent to an API server ({@link unpackSchema} inlines them).
+   * subtree. Never sent to an API server (the CRD builder inlines them).
    */
   $ref?: string;
 }

@@ -16,9 +16,13 @@ export interface KindRegistryEntry extends KindVersionEntry {
 
 /** Everything generated, indexed by `apiVersion` and `kind`. */
 export interface KindRegistry {
+  /** The descriptor of every kind version in the registry. */
   readonly descriptors: readonly ResourceDescriptor[];
+  /** The descriptor of `kind` in `apiVersion`, or `undefined` when the registry does not know it. */
   descriptorFor(apiVersion: string, kind: string): ResourceDescriptor | undefined;
+  /** Validates an object of any registered kind (chosen by its `apiVersion` and `kind`); an unknown kind is a problem, not an exception. */
   validate(obj: unknown, options?: ValidateOptions): ValidationProblem[];
+  /** One CustomResourceDefinition per kind, every registered version in it, ready to install on an API server. */
   customResourceDefinitions(): CustomResourceDefinition[];
 }
 

@@ -1,7 +1,7 @@
 /**
  * `ark-sdk/testing`: a real local Kubernetes control plane with ARK's CRDs,
  * for tests, benchmarks and development.
- * @packageDocumentation
+ * @module ark-sdk/testing
  */
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions, type StaticUser } from "./control-plane.js";
 export { testCluster, publishControlPlane, SHARED_PLANE_ENV, type TestCluster, type PlaneInfo } from "./test-cluster.js";
