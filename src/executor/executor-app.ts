@@ -60,6 +60,14 @@ export interface ExecutorAppOptions {
   restExecute?: boolean;
   /** How long finished A2A tasks stay readable through `tasks/get`, ms (default 10 minutes). */
   taskRetentionMs?: number;
+  /** How long a client may take to send a request's headers, ms (default 20,000); slower connections are cut (`listen()` only). */
+  headersTimeoutMs?: number;
+  /** How long a client may take to send a whole request, headers and body, ms (default 60,000; not the execution's time). */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open, ms (default 5,000). */
+  keepAliveTimeoutMs?: number;
+  /** Most simultaneous connections; further ones are closed at once (default 4,096). */
+  maxConnections?: number;
   logger?: Logger;
 }
 
@@ -177,13 +185,22 @@ export class ExecutorApp {
     if (this.closing) throw new Error("ExecutorApp has been closed");
     const host = options.host ?? "0.0.0.0";
     await this.executor.onStart();
-    const server = createServer((req, res) => {
+    const requestTimeout = this.options.requestTimeoutMs ?? 60_000;
+    const headersTimeout = Math.min(this.options.headersTimeoutMs ?? 20_000, requestTimeout);
+    const server = createServer({
+      requestTimeout,
+      headersTimeout,
+      // How often node looks for connections past those timeouts (its default, 30 s, would let slow clients linger).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, headersTimeout / 4)),
+    }, (req, res) => {
       this.onNodeRequest(req, res).catch((error: unknown) => {
         // Last resort: a reply that could not be written. Cut this connection; the process lives on.
         this.logger.error(`writing a reply failed: ${errorMessage(error)}`, { path: pathOf(req.url) });
         res.destroy();
       });
     });
+    server.keepAliveTimeout = this.options.keepAliveTimeoutMs ?? 5_000;
+    server.maxConnections = this.options.maxConnections ?? 4_096;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -305,7 +322,10 @@ export class ExecutorApp {
       origin,
     };
     const reply = await this.handleSafely(call);
-    if (this.draining) reply.headers.Connection = "close";
+    // A body nobody read (401, 404, 405, 413) is not drained: the connection closes after the answer, so a
+    // refused client cannot make the server read what it declared (node would read all of it to keep the
+    // connection alive).
+    if (this.draining || !req.complete) reply.headers.Connection = "close";
     await writeNodeReply(res, reply);
   }
 

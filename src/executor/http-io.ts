@@ -68,10 +68,8 @@ function declaredLength(header: string | undefined): number | undefined {
 /** Reads a `node:http` request body, refusing more than `limit` bytes (checks Content-Length first). */
 export function readNodeBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = declaredLength(req.headers["content-length"]);
-  if (declared !== undefined && declared > limit) {
-    req.resume(); // discard, so the socket can still carry the 413
-    return Promise.reject(new BodyTooLargeError(limit));
-  }
+  // Past the limit the body is left unread: the app closes the connection after its 413.
+  if (declared !== undefined && declared > limit) return Promise.reject(new BodyTooLargeError(limit));
   return new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -79,7 +77,7 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<strin
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        req.resume();
+        req.pause();
         reject(new BodyTooLargeError(limit));
         return;
       }

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
+import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import type { Message as A2AJsMessage, Task as A2AJsTask } from "@a2a-js/sdk";
@@ -374,6 +375,114 @@ describe("__proto__ and constructor keys in request bodies", () => {
       assert.equal((answer.json as RpcAnswer).result?.kind, "message", answer.text);
       assert.equal(engine.calls[0]?.ctx.queryRef?.name, "q1");
       assert.equal(Object.getPrototypeOf(engine.calls[0]?.ctx.queryRef), Object.prototype);
+    } finally {
+      await app.close({ gracePeriodMs: 0 });
+    }
+  });
+});
+
+/** Opens a raw TCP connection to `url`, reading (so that the server's FIN is seen). */
+function openSocket(url: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => resolve(socket));
+    socket.resume();
+    socket.once("error", reject);
+  });
+}
+
+/** Resolves when `socket` closes, or with false after `ms`. */
+function closedWithin(socket: Socket, ms: number): Promise<boolean> {
+  if (socket.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+describe("refused requests cost bounded work", () => {
+  const apps = {
+    plain: new ExecutorApp(new HostileEngine(), "Hostile", { resolver: hostileResolver(), logger: recordingLogger(), maxBodyBytes: 64 * 1024 }),
+    guarded: new ExecutorApp(new HostileEngine(), "Hostile", {
+      resolver: hostileResolver(),
+      logger: recordingLogger(),
+      auth: bearerAuth(TokenValidator.fromEnv({ OIDC_ISSUER_URL: "http://127.0.0.1:9/", OIDC_APPLICATION_ID: "x" })),
+    }),
+  };
+  const urls: Record<string, string> = {};
+  before(async () => {
+    for (const [name, app] of Object.entries(apps)) urls[name] = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+  });
+  after(async () => {
+    for (const app of Object.values(apps)) await app.close({ gracePeriodMs: 0 });
+  });
+
+  for (const [name, app, method, path, status] of [
+    ["401 (no token)", "guarded", "POST", "/", 401],
+    ["404", "plain", "POST", "/nope", 404],
+    ["405", "plain", "PUT", "/", 405],
+    ["413", "plain", "POST", "/", 413],
+  ] as const) {
+    it(`a ${name} on a request declaring 1 GiB answers and closes the connection instead of reading the body`, { timeout: 15_000 }, async () => {
+      const socket = await openSocket(urls[app] as string);
+      let answer = "";
+      socket.on("data", (c: Buffer) => (answer += c.toString("latin1")));
+      socket.on("error", () => undefined); // EPIPE/ECONNRESET once the server closes: expected
+      socket.write(`${method} ${path} HTTP/1.1\r\nHost: engine\r\nContent-Type: application/json\r\nContent-Length: ${2 ** 30}\r\n\r\n`);
+      const chunk = Buffer.alloc(256 * 1024, 0x20);
+      let sent = 0;
+      const closed = closedWithin(socket, 3_000);
+      // Send as fast as the server takes it, up to 512 MiB.
+      while (!socket.destroyed && sent < 512 * 2 ** 20) {
+        if (!socket.write(chunk)) await Promise.race([new Promise((r) => socket.once("drain", r)), closed]);
+        sent += chunk.length;
+      }
+      assert.equal(await closed, true, `connection still open after the server took ${sent >> 20} MiB`);
+      assert.match(answer, new RegExp(`^HTTP/1.1 ${status} `));
+      assert.ok(sent < 64 * 2 ** 20, `the server took ${sent >> 20} MiB of a body it refused`);
+    });
+  }
+});
+
+describe("connection limits", () => {
+  it("headersTimeoutMs cuts a client that sends its headers too slowly (slowloris)", { timeout: 15_000 }, async () => {
+    const app = new ExecutorApp(new HostileEngine(), "Hostile", { resolver: hostileResolver(), logger: recordingLogger(), headersTimeoutMs: 300 });
+    const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    try {
+      const socket = await openSocket(url);
+      socket.on("error", () => undefined);
+      socket.write("POST / HTTP/1.1\r\nHost: engine\r\n");
+      const drip = setInterval(() => socket.writable && socket.write("X-Slow: a\r\n"), 100);
+      const started = Date.now();
+      const closed = await closedWithin(socket, 3_000);
+      clearInterval(drip);
+      assert.equal(closed, true, "a slow client was not cut off");
+      assert.ok(Date.now() - started < 2_000, `cut after ${Date.now() - started} ms`);
+    } finally {
+      await app.close({ gracePeriodMs: 0 });
+    }
+  });
+
+  it("keepAliveTimeoutMs closes idle keep-alive connections; maxConnections refuses connections past the limit", { timeout: 15_000 }, async () => {
+    const app = new ExecutorApp(new HostileEngine(), "Hostile", { resolver: hostileResolver(), logger: recordingLogger(), keepAliveTimeoutMs: 200, maxConnections: 2 });
+    const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    try {
+      const idle = await openSocket(url);
+      idle.write("GET /health HTTP/1.1\r\nHost: engine\r\n\r\n");
+      const started = Date.now();
+      assert.equal(await closedWithin(idle, 3_000), true);
+      assert.ok(Date.now() - started < 2_000, `idle connection closed after ${Date.now() - started} ms`);
+
+      const held = [await openSocket(url), await openSocket(url)];
+      for (const socket of held) socket.write("GET /health HTTP/1.1\r\nHost: engine\r\n\r\n");
+      await new Promise((r) => setTimeout(r, 50));
+      const third = await openSocket(url);
+      third.on("error", () => undefined);
+      assert.equal(await closedWithin(third, 2_000), true, "a third connection was accepted past maxConnections: 2");
+      for (const socket of held) socket.destroy();
     } finally {
       await app.close({ gracePeriodMs: 0 });
     }
