@@ -409,7 +409,7 @@ describe("refused requests cost bounded work", () => {
     guarded: new ExecutorApp(new HostileEngine(), "Hostile", {
       resolver: hostileResolver(),
       logger: recordingLogger(),
-      auth: bearerAuth(TokenValidator.fromEnv({ OIDC_ISSUER_URL: "http://127.0.0.1:9/", OIDC_APPLICATION_ID: "x" })),
+      auth: bearerAuth(TokenValidator.fromEnv({ env: { OIDC_ISSUER_URL: "http://127.0.0.1:9/", OIDC_APPLICATION_ID: "x" } })),
     }),
   };
   const urls: Record<string, string> = {};
