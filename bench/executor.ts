@@ -93,8 +93,8 @@ async function main(): Promise<void> {
   const bare = await startBareServer();
   const cachedResolver = new ClusterQueryResolver(ark, { cache: "informer", logger: silent });
   const coldResolver = new ClusterQueryResolver(ark, { cache: "none", logger: silent });
-  const cached = new ExecutorApp(new TrivialExecutor(), "Trivial", { resolver: cachedResolver, logger: silent });
-  const cold = new ExecutorApp(new TrivialExecutor(), "Trivial", { resolver: coldResolver, logger: silent });
+  const cached = new ExecutorApp(new TrivialExecutor(), { resolver: cachedResolver, logger: silent });
+  const cold = new ExecutorApp(new TrivialExecutor(), { resolver: coldResolver, logger: silent });
   const servers: [string, string][] = [
     ["bare node:http", bare.url],
     ["ExecutorApp, cached resolution", await cached.listen({ host: "127.0.0.1", port: 0, handleSignals: false })],

@@ -41,7 +41,7 @@ const ark = new ArkClient({ kubeConfig: plane.kubeConfig, namespace: "default", 
 const records = new Map<string, DispatchRecord>();
 const dispatcher = await startDispatcher({ client: ark, namespace: "default", logger: silent, onDispatched: (r) => records.set(r.name, r) });
 const resolver = new ClusterQueryResolver(ark, { logger: silent });
-const app = new ExecutorApp(new EchoEngine(), "echo", { resolver, logger: silent });
+const app = new ExecutorApp(new EchoEngine(), { resolver, logger: silent });
 try {
   const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
   await ark.executionEngines.create({ metadata: { name: "echo" }, spec: { address: { value: url } } });

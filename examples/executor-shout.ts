@@ -34,7 +34,7 @@ class ShoutEngine extends BaseExecutor {
   }
 }
 
-const app = new ExecutorApp(new ShoutEngine(), "ShoutEngine", {
+const app = new ExecutorApp(new ShoutEngine(), {
   description: "Shouts the user's input back, after the agent's prompt",
   shutdownGracePeriodMs: Number(process.env.SHUTDOWN_GRACE_MS ?? 25_000),
 });

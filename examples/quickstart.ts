@@ -27,7 +27,7 @@ const broker = await startLocalBroker();
 await broker.publish(ark, "default");
 const dispatcher = await startDispatcher({ client: ark, namespace: "default", logger: quiet });
 const resolver = new ClusterQueryResolver(ark, { serviceUrl: loopbackServiceUrl, logger: quiet });
-const engine = new ExecutorApp(new SummarizerEngine(), "summarizer", { resolver, logger: quiet });
+const engine = new ExecutorApp(new SummarizerEngine(), { resolver, logger: quiet });
 try {
   const engineUrl = await engine.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
   console.log(`  dispatcher (a development stand-in for ARK's controller) watching namespace default`);

@@ -76,7 +76,7 @@ export class SummarizerEngine extends BaseExecutor {
 // Started directly (not imported): serve the engine until Ctrl-C.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const resolver = process.env.ARK_SDK_BROKER_URL ? await ClusterQueryResolver.fromEnv({ serviceUrl: loopbackServiceUrl }) : undefined;
-  const app = new ExecutorApp(new SummarizerEngine(), "summarizer", { description: "Extractive summarizer (ark-sdk example)", resolver });
+  const app = new ExecutorApp(new SummarizerEngine(), { description: "Extractive summarizer (ark-sdk example)", resolver });
   const url = await app.listen({ port: Number(process.env.PORT ?? 8000), handleSignals: false });
   console.log(`summarizer engine listening on ${url}`);
   const stop = async () => {

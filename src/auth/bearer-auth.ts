@@ -57,7 +57,7 @@ export function extractBearerToken(authorization: string | null | undefined): st
  *
  * @example
  * ```ts
- * const app = new ExecutorApp(executor, "MyEngine", { auth: bearerAuth(TokenValidator.fromEnv()) });
+ * const app = new ExecutorApp(executor, { auth: bearerAuth(TokenValidator.fromEnv()) });
  * ```
  */
 export function bearerAuth(verifier: TokenVerifier, options: BearerAuthOptions = {}): RequestGuard {

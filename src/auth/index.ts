@@ -5,7 +5,7 @@
  * ```ts
  * import { TokenValidator, bearerAuth } from "ark-sdk/auth";
  * const validator = TokenValidator.fromEnv();
- * const app = new ExecutorApp(executor, "MyEngine", { auth: bearerAuth(validator) });
+ * const app = new ExecutorApp(executor, { auth: bearerAuth(validator) });
  * ```
  * @module ark-sdk/auth
  */

@@ -11,7 +11,10 @@ import type { AgentConfig, ExecutionEngineRequest } from "./types.js";
 
 /** Base class of an execution engine. */
 export abstract class BaseExecutor {
-  /** The engine's name (as given; the agent card lower-cases it). */
+  /**
+   * The engine's name as written (`super("MyEngine")`), the one place it is given.
+   * Where the name identifies the engine (agent card `name`, skill id, `/health`) it is lower-cased.
+   */
   readonly engineName: string;
 
   constructor(engineName: string) {

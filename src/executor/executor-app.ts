@@ -16,7 +16,7 @@ import { handleRpc, type A2AHandlerDeps } from "./a2a-handler.js";
 import type { A2AAgentCard, A2AAgentSkill } from "../protocol/a2a.js";
 import { buildAgentCard } from "../protocol/agent-card.js";
 import type { BaseExecutor } from "./base-executor.js";
-import { errorMessage } from "../core/errors.js";
+import { ArgumentError, errorMessage } from "../core/errors.js";
 import { ExecutionRuntime } from "./execution-runtime.js";
 import { escapingLogger } from "./scoped-logger.js";
 import { BodyTooLargeError, jsonReply, readNodeBody, readRequestBody, SSE_HEADERS, type IncomingCall, type Reply } from "./http-io.js";
@@ -92,11 +92,24 @@ const AGENT_CARD_PATHS = new Set(["/.well-known/agent-card.json", "/.well-known/
 /** A reg-name, IPv4 or bracketed IPv6 host with an optional port (group 1). */
 const HOST_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)(?::(\d{1,5}))?$/;
 
+/** The executor's name, checked against the one given to the app (the Python SDK's form), if any. */
+function engineNameOf(executor: BaseExecutor, given: string | undefined): string {
+  const own = executor?.engineName;
+  if (typeof own !== "string" || own.trim() === "") throw new ArgumentError("executor", "must be a BaseExecutor constructed with its engine name, super(\"MyEngine\")");
+  if (given === undefined) return own;
+  if (typeof given !== "string" || given.trim() === "") throw new ArgumentError("engineName", "must be a non-empty string (or omitted: the executor's name is used)");
+  if (given.toLowerCase() !== own.toLowerCase()) {
+    throw new ArgumentError("engineName", `"${given}" is not the executor's name "${own}"; give the name once, in super("${own}"), and use new ExecutorApp(executor)`);
+  }
+  return own;
+}
+
 /** An execution engine's HTTP server. */
 export class ExecutorApp {
-  /** The engine name as served (lower-case). */
+  /** The engine's name as written in `super("MyEngine")`; the card, skill id, `/health` and logs serve its lower-case form. */
   readonly engineName: string;
-  private readonly givenName: string;
+  /** The lower-case form: the engine's identifier on the wire. */
+  private readonly servedName: string;
   private readonly executor: BaseExecutor;
   private readonly options: ExecutorAppOptions;
   private readonly logger: Logger;
@@ -114,13 +127,21 @@ export class ExecutorApp {
   private removeSignalHandlers: (() => void) | undefined;
   private lastValidHost: string | undefined;
 
-  constructor(executor: BaseExecutor, engineName: string, options: ExecutorAppOptions = {}) {
-    if (typeof engineName !== "string" || engineName.trim() === "") throw new TypeError("ExecutorApp: engineName must be a non-empty string");
+  /**
+   * Serves `executor` under the name it gave its base class (`super("MyEngine")`).
+   * The Python SDK's form, `new ExecutorApp(executor, "MyEngine", options?)`, works too;
+   * the name must then be the executor's, in any casing.
+   * @throws ArgumentError when a name is given that is not the executor's
+   */
+  constructor(executor: BaseExecutor, options?: ExecutorAppOptions);
+  constructor(executor: BaseExecutor, engineName: string, options?: ExecutorAppOptions);
+  constructor(executor: BaseExecutor, nameOrOptions?: string | ExecutorAppOptions, maybeOptions: ExecutorAppOptions = {}) {
+    const options = typeof nameOrOptions === "object" && nameOrOptions !== null ? nameOrOptions : maybeOptions;
+    this.engineName = engineNameOf(executor, typeof nameOrOptions === "object" ? undefined : nameOrOptions);
+    this.servedName = this.engineName.toLowerCase();
     this.executor = executor;
-    this.givenName = engineName;
-    this.engineName = engineName.toLowerCase();
     this.options = options;
-    this.logger = options.logger ? escapingLogger(options.logger) : consoleLogger(undefined, `ark-sdk:executor:${this.engineName}`);
+    this.logger = options.logger ? escapingLogger(options.logger) : consoleLogger(undefined, `ark-sdk:executor:${this.servedName}`);
     this.resolver = options.resolver;
     this.ownsResolver = options.resolver === undefined;
     this.tasks = new TaskStore({ retentionMs: options.taskRetentionMs });
@@ -150,7 +171,7 @@ export class ExecutorApp {
   /** The agent card advertising `url`. */
   agentCard(url: string): A2AAgentCard {
     return buildAgentCard({
-      engineName: this.givenName,
+      engineName: this.engineName,
       url: this.options.publicUrl ?? url,
       description: this.options.description,
       version: this.options.version,
@@ -213,7 +234,7 @@ export class ExecutorApp {
     const shown = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : address.family === "IPv6" ? `[${address.address}]` : address.address;
     this.listenUrl = `http://${shown}:${address.port}`;
     if (options.handleSignals ?? true) this.installSignalHandlers();
-    this.logger.info(`${this.engineName} listening on ${this.listenUrl}`);
+    this.logger.info(`${this.servedName} listening on ${this.listenUrl}`);
     return this.listenUrl;
   }
 
@@ -225,6 +246,11 @@ export class ExecutorApp {
   close(options: CloseOptions = {}): Promise<void> {
     this.closing ??= this.shutdown(options.gracePeriodMs ?? this.options.shutdownGracePeriodMs ?? 25_000);
     return this.closing;
+  }
+
+  /** `await using app = new ExecutorApp(…)`: {@link ExecutorApp.close} with the app's grace period. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   private async shutdown(graceMs: number): Promise<void> {
@@ -354,10 +380,10 @@ export class ExecutorApp {
     const { method, path } = call;
     // HEAD is answered wherever GET is (node:http and toResponse leave its body out).
     const read = method === "GET" || method === "HEAD";
-    if (path === "/health") return read ? jsonReply(200, { status: "healthy", engine: this.engineName }) : notAllowed("GET, HEAD");
+    if (path === "/health") return read ? jsonReply(200, { status: "healthy", engine: this.servedName }) : notAllowed("GET, HEAD");
     if (path === "/ready") {
       if (!read) return notAllowed("GET, HEAD");
-      return this.draining ? jsonReply(503, { status: "draining", engine: this.engineName }) : jsonReply(200, { status: "ready", engine: this.engineName });
+      return this.draining ? jsonReply(503, { status: "draining", engine: this.servedName }) : jsonReply(200, { status: "ready", engine: this.servedName });
     }
     if (AGENT_CARD_PATHS.has(path)) return read ? jsonReply(200, this.agentCard(call.origin)) : notAllowed("GET, HEAD");
     if (path === "/") return method === "POST" ? this.serveRpc(call, caller) : notAllowed("POST");

@@ -9,7 +9,7 @@
  *     return [{ role: "assistant", content: "Hello from my engine!" }];
  *   }
  * }
- * await new ExecutorApp(new MyExecutor(), "MyEngine").listen({ port: 8000 });
+ * await new ExecutorApp(new MyExecutor()).listen({ port: 8000 });
  * ```
  * @module ark-sdk/executor
  */

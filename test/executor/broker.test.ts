@@ -126,7 +126,7 @@ describe("an unreachable broker", () => {
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error() {} };
     const resolver = new StaticQueryResolver({ brokerUrl: "http://127.0.0.1:1", logger }).set("team-a", "q", { request: plainRequest() });
-    const lonely = new ExecutorApp(new BrokerEngine(), "Lonely", { resolver, logger });
+    const lonely = new ExecutorApp(new BrokerEngine(), { resolver, logger });
     try {
       const res = await lonely.fetch(new Request("http://engine.local/", { method: "POST", body: sendBody("hi", { name: "q", namespace: "team-a" }) }));
       assert.equal(((await res.json()) as { result: { parts: { text: string }[] } }).result.parts[0]?.text, "plain hi");

@@ -50,7 +50,7 @@ describe("close(): drain, then abort", () => {
   });
 
   it("close() is idempotent and fast when idle", async () => {
-    const app = new ExecutorApp(new TestEngine(), "Idle", { resolver: resolver(), logger: silent });
+    const app = new ExecutorApp(new TestEngine("Idle"), { resolver: resolver(), logger: silent });
     await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
     const t = Date.now();
     await Promise.all([app.close(), app.close()]);
@@ -69,7 +69,7 @@ describe("auth guard", () => {
 
   it("sends the guard's refusal as is, keeps open paths open and passes the caller's claims to the engine", async () => {
     const engine = new TestEngine();
-    const app = new ExecutorApp(engine, "Guarded", { resolver: resolver(), auth: guard, logger: silent });
+    const app = new ExecutorApp(engine, { resolver: resolver(), auth: guard, logger: silent });
     const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
     try {
       assert.equal((await fetch(`${url}/health`)).status, 200);
@@ -91,7 +91,7 @@ describe("auth guard", () => {
 describe("REST /execute (older protocol, opt-in)", () => {
   it("runs an ExecutionEngineRequest and answers { messages, error, token_usage }", async () => {
     const engine = new TestEngine();
-    const app = new ExecutorApp(engine, "Legacy", { resolver: resolver(), restExecute: true, logger: silent });
+    const app = new ExecutorApp(engine, { resolver: resolver(), restExecute: true, logger: silent });
     const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
     try {
       const wire = toWireRequest({ ...plainRequest(), userInput: { role: "user", content: "stream" }, conversationId: "c-1" });
@@ -113,7 +113,7 @@ describe("REST /execute (older protocol, opt-in)", () => {
   });
 
   it("is not served unless enabled", async () => {
-    const app = new ExecutorApp(new TestEngine(), "Modern", { resolver: resolver(), logger: silent });
+    const app = new ExecutorApp(new TestEngine("Modern"), { resolver: resolver(), logger: silent });
     const res = await app.fetch(new Request("http://engine.local/execute", { method: "POST", body: "{}" }));
     assert.equal(res.status, 404);
     await app.close();

@@ -19,7 +19,7 @@ before(() => {
   previous = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318";
   const resolver = new StaticQueryResolver().set("team-a", "q1", { request: plainRequest() });
-  app = new ExecutorApp(new TestEngine(), "Traced", { resolver, logger: silent });
+  app = new ExecutorApp(new TestEngine("Traced"), { resolver, logger: silent });
 });
 
 after(async () => {
