@@ -110,11 +110,4 @@ export async function startQueryStack(cluster: TestCluster, prefix: string): Pro
   };
 }
 
-/** Resolves once `check` holds, polling every 20 ms (for observing side effects in tests only). */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually } from "../helpers/deadline.js";
