@@ -21,6 +21,8 @@ export interface TaskStoreOptions {
   retentionMs?: number;
   /** Most tasks kept (default 1,000); running tasks are never dropped. */
   maxTasks?: number;
+  /** The clock retention is measured with, ms (default `Date.now`); tests pass their own. */
+  now?: () => number;
 }
 
 /** The task store. */
@@ -28,10 +30,12 @@ export class TaskStore {
   private readonly records = new Map<string, TaskRecord>();
   private readonly retentionMs: number;
   private readonly maxTasks: number;
+  private readonly now: () => number;
 
   constructor(options: TaskStoreOptions = {}) {
     this.retentionMs = options.retentionMs ?? 10 * 60_000;
     this.maxTasks = options.maxTasks ?? 1000;
+    this.now = options.now ?? (() => Date.now());
   }
 
   /** Registers a new task. */
@@ -51,7 +55,7 @@ export class TaskStore {
     if (!record) return undefined;
     if (TERMINAL_TASK_STATES.has(record.task.status.state)) return record.task;
     record.task.status = { state, timestamp: new Date().toISOString(), ...(message ? { message } : {}) };
-    if (TERMINAL_TASK_STATES.has(state)) record.finishedAt = Date.now();
+    if (TERMINAL_TASK_STATES.has(state)) record.finishedAt = this.now();
     return record.task;
   }
 
@@ -61,7 +65,7 @@ export class TaskStore {
   }
 
   private evict(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const [id, record] of this.records) {
       if (record.finishedAt !== undefined && now - record.finishedAt > this.retentionMs) this.records.delete(id);
     }
