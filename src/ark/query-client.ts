@@ -7,7 +7,6 @@
  * the engine stops working.
  */
 
-import { timerDelay } from "../core/backoff.js";
 import type { ServiceUrlResolver } from "./value-source.js";
 import { a2aTaskDescriptor, type A2ATask, type Query } from "../generated/index.js";
 import { approvalDecisionOf } from "./a2a-task-client.js";
@@ -24,6 +23,7 @@ import { ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-st
 import { QueryWatchHub } from "./query-watch-hub.js";
 import { ResourceClient, type ResourceClientOptions } from "../client/resource-client.js";
 import { errorMessage } from "../core/errors.js";
+import { linkAbort } from "../core/abort.js";
 
 /** Options of {@link QueryClient.wait}. */
 export interface QueryWaitOptions {
@@ -161,10 +161,7 @@ export class QueryClient extends ResourceClient<Query> {
    */
   async *stream(name: string, options: QueryStreamOptions = {}): AsyncGenerator<QueryStreamEvent, void, undefined> {
     const namespace = options.namespace ?? this.namespace ?? "default";
-    const stop = new AbortController();
-    const onAbort = () => stop.abort(options.signal?.reason);
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const stop = linkAbort([options.signal]);
     const settled = this.follow(name, { namespace, signal: stop.signal, cancelOnStop: false });
     settled.catch(() => undefined);
     try {
@@ -172,7 +169,6 @@ export class QueryClient extends ResourceClient<Query> {
       if (baseUrl) yield* this.brokerEvents(baseUrl, name, settled, stop.signal, options.settleGraceMs ?? 500);
       yield { type: "result", result: await settled };
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
       stop.abort(new Error("stream closed"));
     }
   }
@@ -196,19 +192,20 @@ export class QueryClient extends ResourceClient<Query> {
     options: { namespace?: string; signal?: AbortSignal; deadline?: number; timeoutMs?: number; cancelOnStop: boolean; initial?: Query },
   ): Promise<QueryResult> {
     const { namespace } = options;
-    const controller = new AbortController();
+    let timedOut = false;
+    const controller = linkAbort([options.signal], {
+      timeoutMs: options.deadline === undefined ? undefined : options.deadline - Date.now(),
+      timeoutReason: () => {
+        timedOut = true;
+        return new Error(`deadline of Query "${name}" passed`);
+      },
+    });
+    // The first cause wins: the link detaches from the other once aborted.
+    const stoppedBy = () => (controller.signal.aborted ? (timedOut ? "timeout" : "aborted") : undefined);
     let stopped: "aborted" | "timeout" | undefined;
-    const stop = (why: "aborted" | "timeout") => {
-      stopped ??= why;
-      controller.abort();
-    };
-    const onAbort = () => stop("aborted");
-    if (options.signal?.aborted) stop("aborted");
-    else options.signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = options.deadline === undefined ? undefined : setTimeout(() => stop("timeout"), timerDelay(options.deadline - Date.now()));
     let last: Query | undefined;
     try {
-      if (!stopped) {
+      if (!controller.signal.aborted) {
         // The object just created is a fine starting point: watching from its resourceVersion misses nothing.
         last = options.initial ?? (await this.get(name, { namespace, signal: controller.signal }));
         const first = isQuerySettled(last) ? await this.settle(last, options.signal) : undefined;
@@ -223,10 +220,9 @@ export class QueryClient extends ResourceClient<Query> {
         }
       }
     } catch (error) {
-      if (!stopped) throw error;
+      if (!stoppedBy()) throw error;
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      stopped = stoppedBy();
       controller.abort();
     }
     if (!stopped) throw new Error(`watch of Query "${name}" ended unexpectedly`);
@@ -287,9 +283,7 @@ export class QueryClient extends ResourceClient<Query> {
   private async *brokerEvents(baseUrl: string, name: string, settled: Promise<QueryResult>, signal: AbortSignal, graceMs: number): AsyncGenerator<QueryStreamEvent, void, undefined> {
     const reader = new ChunkReader();
     // Its own signal, so the broker connection closes as soon as these events end.
-    const local = new AbortController();
-    const onAbort = () => local.abort();
-    signal.addEventListener("abort", onAbort, { once: true });
+    const local = linkAbort([signal]);
     const chunks = readBrokerStream(baseUrl, name, local.signal);
     const isSettled = settled.then(() => "settled" as const, () => "settled" as const);
     let graceOver: Promise<"grace"> | undefined;
@@ -311,7 +305,6 @@ export class QueryClient extends ResourceClient<Query> {
       if (!signal.aborted) this.logger.warn(`no live output for Query "${name}": ${errorMessage(error)}`);
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
       local.abort();
       void chunks.return(undefined).catch(() => undefined);
     }

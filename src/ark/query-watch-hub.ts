@@ -12,6 +12,7 @@ import { AsyncQueue } from "../core/async-queue.js";
 import type { Logger } from "../core/logger.js";
 import type { ResourceClient } from "../client/resource-client.js";
 import type { WatchEvent } from "../client/watch.js";
+import { onAbort } from "../core/abort.js";
 
 /** A change of one Query as a waiter sees it. */
 export type QueryChange = { type: "ADDED" | "MODIFIED" | "DELETED"; object: Query };
@@ -92,8 +93,7 @@ export class QueryWatchHub {
     const boxes = watch.waiters.get(name) ?? new Set<Mailbox>();
     boxes.add(box);
     watch.waiters.set(name, boxes);
-    const onAbort = () => box.close();
-    signal.addEventListener("abort", onAbort, { once: true });
+    let unlisten = () => {};
     try {
       const known = revision(current);
       const seen = watch.seen.get(name);
@@ -104,10 +104,10 @@ export class QueryWatchHub {
         if (!fresh) box.push({ type: "DELETED", object: current });
         else if ((revision(fresh) ?? 0n) > known) box.push({ type: "MODIFIED", object: fresh });
       }
-      if (signal.aborted) box.close();
+      unlisten = onAbort(signal, () => box.close());
       yield* box;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      unlisten();
       boxes.delete(box);
       if (boxes.size === 0) {
         watch.waiters.delete(name);

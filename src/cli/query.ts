@@ -13,6 +13,7 @@ import { normalizeTimeout, type QueryRunRequest, type QueryTargetType } from "..
 import type { QueryResult } from "../ark/query-result.js";
 import { UsageError, type CliIo } from "./io.js";
 import { errorMessage } from "../core/errors.js";
+import { linkAbort } from "../core/abort.js";
 
 const HELP = `Usage: ark-sdk query <target> <input> [options]
 
@@ -143,10 +144,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const request: QueryRunRequest = { input, target, parameters, timeout: values.timeout, conversationId: values["conversation-id"] };
 
   const ark = await ArkClient.fromEnv({ namespace: values.namespace, context: values.context, kubeconfig: values.kubeconfig, logger: consoleLogger(undefined, "ark-sdk") });
-  const stop = new AbortController();
+  const stop = linkAbort([], { timeoutMs, timeoutReason: () => new Error("timeout") });
   const onSigint = () => stop.abort(new Error("interrupted"));
   process.once("SIGINT", onSigint);
-  const deadline = timeoutMs === undefined ? undefined : setTimeout(() => stop.abort(new Error("timeout")), timeoutMs);
   let name = "";
   try {
     const query = await ark.queries.start(request, { signal: stop.signal });
@@ -175,7 +175,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (stop.signal.aborted && name) await ark.queries.cancel(name).catch(() => undefined);
     return report(error, stop.signal, io, output);
   } finally {
-    clearTimeout(deadline);
+    stop.close();
     process.off("SIGINT", onSigint);
     await ark.close();
   }

@@ -5,11 +5,12 @@
  * it observes.
  */
 
-import { timerDelay, type BackoffOptions } from "../core/backoff.js";
+import type { BackoffOptions } from "../core/backoff.js";
 import { TimeoutError } from "./errors.js";
 import type { Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
 import { isClientClosed, listWatch, objectKey, type ListWatchSource } from "./watch.js";
+import { linkAbort, onAbort } from "../core/abort.js";
 
 /** Handlers an informer calls, by event name. */
 export interface InformerHandlers<T> {
@@ -156,26 +157,21 @@ export class Informer<T extends KubernetesObject> {
    */
   ready(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     if (this.synced) return Promise.resolve();
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     return new Promise<void>((resolve, reject) => {
-      const cleanup = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener("abort", onAbort);
-        this.readyWaiters.delete(done);
-      };
+      const link = linkAbort([options.signal], {
+        timeoutMs: options.timeoutMs,
+        timeoutReason: () => new TimeoutError({ status: 0, reason: "WaitTimeout", message: `informer did not sync within ${options.timeoutMs} ms` }),
+      });
       const done = () => {
-        cleanup();
+        link.close();
         resolve();
       };
-      const onAbort = () => {
-        cleanup();
-        reject(options.signal?.reason);
-      };
-      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-        cleanup();
-        reject(new TimeoutError({ status: 0, reason: "WaitTimeout", message: `informer did not sync within ${options.timeoutMs} ms` }));
-      }, timerDelay(options.timeoutMs));
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener("abort", onAbort, { once: true });
+      // The link detaches itself once aborted: nothing else to clean up.
+      onAbort(link.signal, (reason) => {
+        this.readyWaiters.delete(done);
+        reject(reason);
+      });
       this.readyWaiters.add(done);
     });
   }

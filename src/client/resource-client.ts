@@ -5,7 +5,6 @@
  * `core-kinds.ts`, or a user's own.
  */
 
-import { timerDelay } from "../core/backoff.js";
 import type { ResourceDescriptor } from "../core/descriptor.js";
 import type { ValidateOptions, ValidationProblem } from "../schema/index.js";
 import { ArgumentError, GoneError, NotFoundError, TimeoutError, ValidationError } from "./errors.js";
@@ -19,6 +18,7 @@ import type {
 import { checkName, checkNamespace, collectionPath, objectPath } from "./paths.js";
 import type { HttpRequest, QueryParams, Transport } from "./transport.js";
 import { listWatch, type ListWatchSource, type WatchEvent } from "./watch.js";
+import { linkAbort } from "../core/abort.js";
 
 /** Checks an object against its kind's schema; returns every problem (empty when valid). The generated `validateObject` is one. */
 export type Validator = (object: unknown, options?: ValidateOptions) => ValidationProblem[];
@@ -263,10 +263,8 @@ export class ResourceClient<T extends KubernetesObject> {
    * consumer stops iterating.
    */
   async *watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<T>, void, undefined> {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) return;
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const controller = linkAbort([options.signal]);
     try {
       const events = listWatch(this.source(options), {
         resourceVersion: options.resourceVersion,
@@ -288,7 +286,6 @@ export class ResourceClient<T extends KubernetesObject> {
         yield { type: event.type, object: event.object };
       }
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
       controller.abort(new Error("watch closed"));
     }
   }
@@ -318,17 +315,14 @@ export class ResourceClient<T extends KubernetesObject> {
 
   private async waitUntil(name: string, done: (object: T | undefined) => boolean, options: WaitOptions, what: string): Promise<T | undefined> {
     checkName("name", name);
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) throw options.signal.reason;
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    const timeoutMs = options.timeoutMs;
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-      controller.abort(new TimeoutError({
+    const controller = linkAbort([options.signal], {
+      timeoutMs: options.timeoutMs,
+      timeoutReason: () => new TimeoutError({
         status: 0, reason: "WaitTimeout", kind: this.descriptor.kind, name,
-        message: `${this.descriptor.kind} "${name}" did not reach ${what} within ${timeoutMs} ms`,
-      }));
-    }, timerDelay(timeoutMs));
+        message: `${this.descriptor.kind} "${name}" did not reach ${what} within ${options.timeoutMs} ms`,
+      }),
+    });
     try {
       // The field selector on metadata.name works for every kind, custom resources included.
       const page = await this.listPage({ namespace: options.namespace, fieldSelector: `metadata.name=${name}`, signal: controller.signal, timeoutMs: 0 });
@@ -345,8 +339,6 @@ export class ResourceClient<T extends KubernetesObject> {
       if (controller.signal.aborted) throw controller.signal.reason;
       throw error;
     } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
       controller.abort(new Error("wait finished"));
     }
   }

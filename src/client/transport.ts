@@ -15,6 +15,7 @@ import { ApiError, ConnectionError, TimeoutError, decodeApiError, isTooManyReque
 import { silentLogger, type Logger } from "../core/logger.js";
 import { SDK_VERSION } from "../core/version.js";
 import { errorMessage } from "../core/errors.js";
+import { linkAbort } from "../core/abort.js";
 
 /** Who to act as (the API server checks that the real identity may impersonate). */
 export interface Impersonation {
@@ -145,15 +146,15 @@ export class Transport {
   /** Sends `request` and returns the parsed JSON body of a 2xx answer; throws an {@link ApiError} otherwise. */
   async request<R>(request: HttpRequest): Promise<R> {
     const deadline = request.timeoutMs ?? this.timeoutMs;
-    const controller = new AbortController();
     const context: RequestContext = { method: request.method, path: request.path, kind: request.kind, name: request.name };
-    const timer = deadline > 0 ? setTimeout(() => controller.abort(this.clientTimeout(deadline, context)), deadline) : undefined;
-    const unlink = linkAbort(controller, [request.signal, this.closing.signal]);
+    const link = linkAbort([request.signal, this.closing.signal], {
+      timeoutMs: deadline > 0 ? deadline : undefined,
+      timeoutReason: () => this.clientTimeout(deadline, context),
+    });
     try {
-      return await this.requestWithRetries<R>(request, controller.signal, context);
+      return await this.requestWithRetries<R>(request, link.signal, context);
     } finally {
-      clearTimeout(timer);
-      unlink();
+      link.close();
     }
   }
 
@@ -283,18 +284,17 @@ export class Transport {
    */
   async *streamLines(request: StreamRequest): AsyncGenerator<string, void, undefined> {
     const context: RequestContext = { method: request.method, path: request.path, kind: request.kind, name: request.name };
-    const controller = new AbortController();
-    const unlink = linkAbort(controller, [request.signal, this.closing.signal]);
+    const link = linkAbort([request.signal, this.closing.signal]);
     try {
-      const response = await this.openStream(request, controller.signal, context);
+      const response = await this.openStream(request, link.signal, context);
       try {
-        yield* this.lines(response, request, controller.signal, context);
+        yield* this.lines(response, request, link.signal, context);
       } finally {
         // Ends the request if the consumer stopped early; a no-op after a clean end.
         response.body.destroy();
       }
     } finally {
-      unlink();
+      link.close();
     }
   }
 
@@ -359,22 +359,6 @@ export class Transport {
     this.lease = undefined;
     await lease?.release();
   }
-}
-
-/** Aborts `controller` when any of `signals` aborts (with its reason); returns the function that detaches the listeners. */
-function linkAbort(controller: AbortController, signals: (AbortSignal | undefined)[]): () => void {
-  const detach: (() => void)[] = [];
-  for (const signal of signals) {
-    if (!signal) continue;
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      break;
-    }
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    detach.push(() => signal.removeEventListener("abort", onAbort));
-  }
-  return () => detach.forEach((d) => d());
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

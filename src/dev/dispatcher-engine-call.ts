@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { CONTROLLER_REQUEST_HEADERS, readEngineResponse, type EngineOutcome } from "../protocol/controller-wire.js";
 import { errorMessage } from "../core/errors.js";
+import { linkAbort } from "../core/abort.js";
 
 /** How a `message/send` ended. */
 export type EngineCall =
@@ -18,18 +19,19 @@ export type EngineCall =
 
 /** Posts `body` (a JSON-RPC `message/send`) to `address` and reads the answer as ARK's controller does. */
 export async function sendMessage(address: string, body: string, timeoutMs: number, signal: AbortSignal): Promise<EngineCall> {
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const combined = AbortSignal.any([signal, deadline]);
+  const call = linkAbort([signal], { timeoutMs });
   let response: Response;
   let text: string;
   try {
-    response = await fetch(address, { method: "POST", headers: CONTROLLER_REQUEST_HEADERS, body, signal: combined });
+    response = await fetch(address, { method: "POST", headers: CONTROLLER_REQUEST_HEADERS, body, signal: call.signal });
     text = await response.text();
   } catch (error) {
     if (signal.aborted) return { kind: "aborted" };
-    if (deadline.aborted) return { kind: "timeout" };
+    if (call.signal.aborted) return { kind: "timeout" };
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { kind: "unreachable", message: `cannot reach the engine at ${address}: ${cause?.code ?? cause?.message ?? errorMessage(error)}` };
+  } finally {
+    call.close();
   }
   let parsed: unknown;
   try {

@@ -33,6 +33,7 @@ import { resolveQueryInput } from "./dispatcher-input.js";
 import { errorResponse, statusInPhase, statusWithOutcome, type DispatchOutcome } from "./dispatcher-status.js";
 import { planDispatch, resolveTarget, type DispatchPlan, type TargetDeps } from "./dispatcher-target.js";
 import { errorMessage } from "../core/errors.js";
+import { onAbort } from "../core/abort.js";
 
 /** Options of {@link startDispatcher}. */
 export interface DispatcherOptions {
@@ -108,17 +109,16 @@ class Slots {
       this.free--;
       return;
     }
+    signal.throwIfAborted();
     await new Promise<void>((resolve, reject) => {
+      const unlisten = onAbort(signal, (reason) => {
+        this.waiters.delete(wake);
+        reject(reason);
+      });
       const wake = () => {
-        signal.removeEventListener("abort", onAbort);
+        unlisten();
         resolve();
       };
-      const onAbort = () => {
-        this.waiters.delete(wake);
-        reject(signal.reason);
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
       this.waiters.add(wake);
     });
   }

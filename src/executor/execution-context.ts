@@ -16,6 +16,7 @@ import type { QueryPhaseWriter } from "../ark/query-status.js";
 
 export type { QueryPhaseWriter } from "../ark/query-status.js";
 import { scopedLogger } from "./scoped-logger.js";
+import { onAbort } from "../core/abort.js";
 
 /** What an engine can do and know while it runs one query. */
 export interface ExecutionContext {
@@ -142,11 +143,7 @@ export class ExecutionRun implements ExecutionContext {
 
   /** Aborts with `cause` when `source` fires (or already has). */
   linkAbort(source: AbortSignal | undefined, cause: AbortCause): void {
-    if (!source) return;
-    if (source.aborted) return this.abort(cause);
-    const onAbort = () => this.abort(cause);
-    source.addEventListener("abort", onAbort, { once: true });
-    this.cleanups.push(() => source.removeEventListener("abort", onAbort));
+    this.cleanups.push(onAbort(source, () => this.abort(cause)));
   }
 
   /** Aborts with `cause` when a listener registered through `subscribe` is called. */

@@ -25,6 +25,7 @@ import type { QueryResolver } from "./query-resolver.js";
 import { handleRestExecute } from "./rest-execute.js";
 import { TaskStore } from "./task-store.js";
 import { loadTracing } from "./telemetry.js";
+import { onAbort } from "../core/abort.js";
 
 /** Options of {@link ExecutorApp}. */
 export interface ExecutorAppOptions {
@@ -187,10 +188,7 @@ export class ExecutorApp {
       path: url.pathname,
       header: (name) => request.headers.get(name) ?? undefined,
       readBody: (limit) => readRequestBody(request, limit),
-      onGone: (listener) => {
-        request.signal.addEventListener("abort", listener, { once: true });
-        return () => request.signal.removeEventListener("abort", listener);
-      },
+      onGone: (listener) => onAbort(request.signal, listener),
       toRequest: () => request,
       origin: url.origin,
     };
