@@ -10,6 +10,7 @@ import { ArkSdkError } from "../client/errors.js";
 import type { QueryResult } from "./query-result.js";
 import { isRecord } from "../core/json.js";
 import { errorMessage } from "../core/errors.js";
+import { splitLines, sseData, SSE_DONE_DATA } from "../protocol/framing.js";
 
 /** One event of `ark.queries.stream()`. */
 export type QueryStreamEvent =
@@ -51,30 +52,16 @@ export async function* readBrokerStream(baseUrl: string, queryName: string, sign
     await response.body?.cancel().catch(() => undefined);
     throw new BrokerStreamError(`broker answered ${response.status} (${type || "no content type"}) for ${url}`);
   }
-  const decoder = new TextDecoder();
-  let buffer = "";
   try {
-    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(bytes, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block
-          .split("\n")
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5))
-          .join("\n");
-        if (data === "") continue;
-        if (data.trim() === "[DONE]") return;
-        let payload: unknown;
-        try {
-          payload = JSON.parse(data);
-        } catch {
-          throw new BrokerStreamError(`broker sent an event that is not JSON: ${data.slice(0, 200)}`);
-        }
-        if (isRecord(payload)) yield payload;
+    for await (const data of sseData(splitLines(response.body as unknown as AsyncIterable<Uint8Array>))) {
+      if (data.trim() === SSE_DONE_DATA) return;
+      let payload: unknown;
+      try {
+        payload = JSON.parse(data);
+      } catch {
+        throw new BrokerStreamError(`broker sent an event that is not JSON: ${data.slice(0, 200)}`);
       }
+      if (isRecord(payload)) yield payload;
     }
   } catch (error) {
     if (signal.aborted) return;

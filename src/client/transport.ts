@@ -16,6 +16,7 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import { SDK_VERSION } from "../core/version.js";
 import { errorMessage } from "../core/errors.js";
 import { linkAbort } from "../core/abort.js";
+import { splitLines } from "../protocol/framing.js";
 
 /** Who to act as (the API server checks that the real identity may impersonate). */
 export interface Impersonation {
@@ -322,21 +323,8 @@ export class Transport {
   }
 
   private async *lines(response: Dispatcher.ResponseData, request: StreamRequest, signal: AbortSignal, context: RequestContext): AsyncGenerator<string, void, undefined> {
-    const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let newline = buffer.indexOf("\n");
-        while (newline >= 0) {
-          const line = buffer.slice(0, newline);
-          buffer = buffer.slice(newline + 1);
-          if (line.trim() !== "") yield line;
-          newline = buffer.indexOf("\n");
-        }
-      }
-      buffer += decoder.decode();
-      if (buffer.trim() !== "") yield buffer;
+      for await (const line of splitLines(response.body as AsyncIterable<Uint8Array>)) if (line.trim() !== "") yield line;
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (errorCode(error) === "UND_ERR_BODY_TIMEOUT") {

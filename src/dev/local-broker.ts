@@ -16,6 +16,8 @@ import { STREAMING_CONFIG_NAME } from "../ark/broker-discovery.js";
 import { GoDurationError } from "../core/go-duration.js";
 import { parseGoDuration } from "../core/go-duration.js";
 import { errorMessage } from "../core/errors.js";
+import { parseNdjson, SSE_DONE_EVENT, SSE_HEADERS, sseEvent } from "../protocol/framing.js";
+import { WireFormatError } from "../protocol/errors.js";
 
 /** Options of {@link startLocalBroker}. */
 export interface LocalBrokerOptions {
@@ -75,8 +77,6 @@ class HttpProblem extends Error {
     super(message);
   }
 }
-
-const SSE_HEADERS = { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" };
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -220,15 +220,13 @@ class LocalBrokerServer implements LocalBroker {
 
   private async receiveChunks(query: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, this.options.maxBodyBytes ?? 8 * 1024 * 1024);
-    const parsed: unknown[] = [];
-    body.split("\n").forEach((line, i) => {
-      if (line.trim() === "") return;
-      try {
-        parsed.push(JSON.parse(line));
-      } catch {
-        throw new HttpProblem(400, `line ${i + 1} of the NDJSON body is not JSON`);
-      }
-    });
+    let parsed: unknown[];
+    try {
+      parsed = parseNdjson(body);
+    } catch (error) {
+      if (error instanceof WireFormatError) throw new HttpProblem(400, `${error.path} of the NDJSON body is not JSON`);
+      throw error;
+    }
     const state = this.stream(query, true) as StreamState;
     for (const chunk of parsed) {
       state.chunks.push(chunk);
@@ -276,7 +274,7 @@ class LocalBrokerServer implements LocalBroker {
   /** Writes one event; an error chunk ends the stream, as ARK's broker does. Returns false once ended. */
   private send(res: ServerResponse, chunk: unknown, state: StreamState): boolean {
     if (res.writableEnded) return false;
-    res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    res.write(sseEvent(chunk));
     if (typeof chunk === "object" && chunk !== null && "error" in chunk) {
       this.done(res, state);
       return false;
@@ -287,7 +285,7 @@ class LocalBrokerServer implements LocalBroker {
   private done(res: ServerResponse, state: StreamState): void {
     state.subscribers.delete(res);
     if (res.writableEnded) return;
-    res.write("data: [DONE]\n\n");
+    res.write(SSE_DONE_EVENT);
     res.end();
   }
 

@@ -19,7 +19,7 @@ import { conversationIdFor, type ExecutionRuntime } from "./execution-runtime.js
 import { JsonRpcError, JsonRpcErrorCode, rpcError, rpcResult, type JsonRpcId, type JsonRpcRequest, type JsonRpcResponse } from "../protocol/jsonrpc.js";
 import { toJsonRpcError } from "./rpc-errors.js";
 import { extractQueryRef } from "../protocol/query-extension.js";
-import { sseEvent } from "./http-io.js";
+import { sseEvent } from "../protocol/framing.js";
 import { snapshotTask, type TaskRecord, type TaskStore } from "./task-store.js";
 
 /** Who is calling and how to notice that they left. */

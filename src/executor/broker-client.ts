@@ -11,6 +11,7 @@ import { errorMessage } from "../core/errors.js";
 import type { TokenUsage, ToolCall, WireMessage } from "../protocol/messages.js";
 import type { QueryRef } from "../protocol/query-extension.js";
 import type { ExecutionEngineRequest } from "./types.js";
+import { NDJSON_CONTENT_TYPE, ndjsonLine } from "../protocol/framing.js";
 
 /** Who the chunks are about. */
 export interface BrokerStreamOptions {
@@ -144,7 +145,7 @@ export class BrokerStream {
 
   /** Posts one NDJSON line to the query's stream. */
   private streamLine(line: unknown, what: string): Promise<void> {
-    return this.post(this.streamPath, "application/x-ndjson", `${JSON.stringify(line)}\n`, what);
+    return this.post(this.streamPath, NDJSON_CONTENT_TYPE, ndjsonLine(line), what);
   }
 
   private post(path: string, contentType: string, body: string, what: string): Promise<void> {

@@ -19,13 +19,14 @@ import type { BaseExecutor } from "./base-executor.js";
 import { ArgumentError, errorMessage } from "../core/errors.js";
 import { ExecutionRuntime } from "./execution-runtime.js";
 import { escapingLogger } from "./scoped-logger.js";
-import { BodyTooLargeError, jsonReply, readNodeBody, readRequestBody, SSE_HEADERS, type IncomingCall, type Reply } from "./http-io.js";
+import { BodyTooLargeError, jsonReply, readNodeBody, readRequestBody, type IncomingCall, type Reply } from "./http-io.js";
 import { JsonRpcError, JsonRpcErrorCode, parseJsonRpcRequest, rpcError } from "../protocol/jsonrpc.js";
 import type { QueryResolver } from "./query-resolver.js";
 import { handleRestExecute } from "./rest-execute.js";
 import { TaskStore } from "./task-store.js";
 import { loadTracing } from "./telemetry.js";
 import { onAbort } from "../core/abort.js";
+import { SSE_HEADERS } from "../protocol/framing.js";
 
 /** Options of {@link ExecutorApp}. */
 export interface ExecutorAppOptions {

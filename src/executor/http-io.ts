@@ -42,21 +42,9 @@ export class BodyTooLargeError extends ExecutorError {
 /** Headers of JSON answers. */
 export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "Content-Type": "application/json" });
 
-/** Headers of Server-Sent Events answers. */
-export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  "Content-Type": "text/event-stream",
-  "Cache-Control": "no-cache",
-  "X-Accel-Buffering": "no",
-});
-
 /** A JSON reply. */
 export function jsonReply(status: number, value: unknown, extraHeaders?: Record<string, string>): Reply {
   return { status, headers: extraHeaders ? { ...JSON_HEADERS, ...extraHeaders } : { ...JSON_HEADERS }, body: JSON.stringify(value) };
-}
-
-/** One SSE event carrying `value` as JSON. */
-export function sseEvent(value: unknown): string {
-  return `data: ${JSON.stringify(value)}\n\n`;
 }
 
 function declaredLength(header: string | undefined): number | undefined {
