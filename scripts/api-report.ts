@@ -8,8 +8,10 @@
  *   npm run api:report -- --check fail (showing the diff) when a report is stale
  *
  * Both modes also fail when an entry point exports a declaration tagged
- * `@internal`, or when one name means two different declarations in two entry
- * points.
+ * `@internal`, when one name means two different declarations in two entry
+ * points, when a name is exported from two entry points without being listed
+ * in SHARED, or when the root stops exporting a name that generated code
+ * (`ark-sdk generate --import-from ark-sdk`) imports.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -224,7 +226,16 @@ function showDiff(path: string, expected: string): void {
   }
 }
 
-/** Builds every report; returns the reports and the problems (internal names, clashes). */
+/**
+ * The names code generated with `ark-sdk generate --import-from ark-sdk`
+ * imports from the package, read from the generator's `imports.*` calls.
+ */
+function generatedCodeImports(): string[] {
+  const text = readFileSync(join(ROOT, "src/generator/emit-modules.ts"), "utf8");
+  return [...new Set([...text.matchAll(/\.add\(imports\.\w+, "(\w+)"/g)].map((m) => m[1] ?? ""))].sort();
+}
+
+/** Builds every report; returns the reports and the problems (internal names, clashes, what generated code misses). */
 export function buildReports(): { reports: { path: string; text: string; specifier: string; count: number }[]; problems: string[] } {
   const program = createProgram();
   const declarations = emitDeclarations(program);
@@ -240,6 +251,14 @@ export function buildReports(): { reports: { path: string; text: string; specifi
         problems.push(`\`${e.name}\` means two things: ${earlier.identity} in ${earlier.specifier} and ${e.identity} in ${entry.specifier}; rename one.`);
       } else if (SHARED[e.name] === undefined) {
         problems.push(`\`${e.name}\` is exported from both ${earlier.specifier} and ${entry.specifier}: give it one home (or list it in SHARED in scripts/api-report.ts with the reason).`);
+      }
+    }
+    if (entry.specifier === "ark-sdk") {
+      const needed = generatedCodeImports();
+      if (needed.length === 0) problems.push("found no `imports.*` names in src/generator/emit-modules.ts: update generatedCodeImports() in scripts/api-report.ts");
+      const names = new Set(exports.map((e) => e.name));
+      for (const name of needed) {
+        if (!names.has(name)) problems.push(`ark-sdk no longer exports \`${name}\`, which code generated with \`--import-from ark-sdk\` imports.`);
       }
     }
     return { path: join(REPORT_DIR, entry.report), text: reportText(entry.specifier, exports), specifier: entry.specifier, count: exports.length };
