@@ -9,7 +9,7 @@
 
 import type { ArkClient } from "../ark/ark-client.js";
 import type { KubernetesObject } from "../core/meta.js";
-import type { ResourceClient } from "../client/resource-client.js";
+import type { ListOptions } from "../client/options.js";
 import { formatSelector } from "../executor/cluster-resolver.js";
 import type { ObjectCache } from "../client/object-cache.js";
 import type { ValueSourceResolver } from "../ark/value-source.js";
@@ -36,15 +36,16 @@ const NEEDS_CONTROLLER = "ARK's controller (with its completions engine) is need
 /** The first object of the namespace matching the selector, agents first, as ARK resolves a selector. */
 async function targetBySelector(deps: TargetDeps, query: Query, signal: AbortSignal): Promise<Target> {
   const namespace = query.metadata?.namespace;
-  const labelSelector = formatSelector((query.spec?.selector ?? {}) as Record<string, unknown>);
-  const kinds: [Target["type"], ResourceClient<KubernetesObject>][] = [
-    ["agent", deps.ark.agents as unknown as ResourceClient<KubernetesObject>],
-    ["team", deps.ark.teams as unknown as ResourceClient<KubernetesObject>],
-    ["model", deps.ark.models as unknown as ResourceClient<KubernetesObject>],
-    ["tool", deps.ark.tools as unknown as ResourceClient<KubernetesObject>],
+  const labelSelector = formatSelector(query.spec?.selector ?? {});
+  const options: ListOptions = { namespace, labelSelector, limit: 1, signal };
+  const kinds: [Target["type"], () => Promise<{ items: KubernetesObject[] }>][] = [
+    ["agent", () => deps.ark.agents.listPage(options)],
+    ["team", () => deps.ark.teams.listPage(options)],
+    ["model", () => deps.ark.models.listPage(options)],
+    ["tool", () => deps.ark.tools.listPage(options)],
   ];
-  for (const [type, client] of kinds) {
-    const page = await client.listPage({ namespace, labelSelector, limit: 1, signal });
+  for (const [type, firstPage] of kinds) {
+    const page = await firstPage();
     const name = page.items[0]?.metadata?.name;
     if (name) return { type, name };
   }

@@ -10,6 +10,7 @@
 import { ArkClient, type FromEnvOptions } from "../ark/ark-client.js";
 import { consoleLogger, type Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
+import type { Agent, AgentSpec, AgentSpecTool, Header, LabelSelector, LabelSelectorRequirement, Parameter, QuerySpec } from "../generated/index.js";
 import type { ResourceClient } from "../client/resource-client.js";
 import { SDK_VERSION } from "../core/version.js";
 import { BrokerDiscovery } from "../ark/broker-discovery.js";
@@ -49,8 +50,9 @@ function rec(value: unknown): Obj {
   return isRecord(value) ? value : {};
 }
 
-function arr(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+/** The items of a list field, without nulls (a validated object has none; an unvalidated one must not crash the resolver). */
+function list<T>(value: readonly T[] | undefined | null): T[] {
+  return Array.isArray(value) ? value.filter((item): item is T => item !== null && item !== undefined) : [];
 }
 
 function text(value: unknown): string | undefined {
@@ -63,9 +65,8 @@ function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
-function spec(object: KubernetesObject): Obj {
-  return rec((object as Obj).spec);
-}
+/** A spec as read: the API server validated it against the CRD, but an older or newer ARK may leave fields out. */
+type Read<S> = Partial<S>;
 
 const LEGACY_PROVIDER_TYPES = new Set(["openai", "azure", "bedrock", "anthropic"]);
 
@@ -116,11 +117,11 @@ export class ClusterQueryResolver implements QueryResolver {
   async resolve(ref: QueryRef, input: ResolveInput, signal: AbortSignal): Promise<ResolvedQuery> {
     const ns = ref.namespace;
     const query = await this.mustGet(this.ark.queries, ns, ref.name, signal, `Query '${ref.name}' not found in namespace '${ns}'`);
-    const qspec = spec(query);
-    const declared = isRecord(qspec.target) ? { type: text(qspec.target.type), name: text(qspec.target.name) } : undefined;
+    const qspec: Read<QuerySpec> = query.spec ?? {};
+    const declared = qspec.target ? { type: text(qspec.target.type), name: text(qspec.target.name) } : undefined;
     const agentName = await this.targetAgent(ref, declared, qspec, signal);
     const agent = await this.mustGet(this.ark.agents, ns, agentName, signal, `Agent '${agentName}' (target of query '${ref.name}') not found in namespace '${ns}'`);
-    const aspec = spec(agent);
+    const aspec: Read<AgentSpec> = agent.spec ?? {};
 
     const queryParams = await this.queryParameters(qspec, ns, signal);
     const values = this.values(queryParams, signal);
@@ -155,7 +156,7 @@ export class ClusterQueryResolver implements QueryResolver {
         return () => {};
       }
       return this.cache.subscribe(this.ark.queries, ns, ref.name, (q) => {
-        if (q === undefined || spec(q).cancel === true) listener();
+        if (q === undefined || q.spec?.cancel === true) listener();
       });
     };
     return { request, timeoutMs: timeoutMs || undefined, onCancel };
@@ -200,12 +201,12 @@ export class ClusterQueryResolver implements QueryResolver {
     return found;
   }
 
-  private async targetAgent(ref: QueryRef, declared: { type?: string; name?: string } | undefined, qspec: Obj, signal: AbortSignal): Promise<string> {
+  private async targetAgent(ref: QueryRef, declared: { type?: string; name?: string } | undefined, qspec: Read<QuerySpec>, signal: AbortSignal): Promise<string> {
     if (ref.target) {
       if (ref.target.type !== "agent") {
         throw new QueryResolutionError(`Query extension target override only supports agent targets, got '${ref.target.type}'`, "Unsupported");
       }
-      const readTeam = (name: string) => this.cache.get(this.ark.teams, ref.namespace, name, signal) as Promise<Obj | undefined>;
+      const readTeam = (name: string) => this.cache.get(this.ark.teams, ref.namespace, name, signal);
       await authorizeOverride(readTeam, ref.name, declared, ref.target.name);
       return ref.target.name;
     }
@@ -218,14 +219,14 @@ export class ClusterQueryResolver implements QueryResolver {
       }
       return declared.name;
     }
-    if (isRecord(qspec.selector)) return this.agentBySelector(ref, qspec.selector, signal);
+    if (qspec.selector) return this.agentBySelector(ref, qspec.selector, signal);
     throw new QueryResolutionError(`Query '${ref.name}' has no target`, "Invalid");
   }
 
   /** ARK resolves a selector to the first match, agents first. */
-  private async agentBySelector(ref: QueryRef, selector: Obj, signal: AbortSignal): Promise<string> {
+  private async agentBySelector(ref: QueryRef, selector: LabelSelector, signal: AbortSignal): Promise<string> {
     const labelSelector = formatSelector(selector);
-    let agents: KubernetesObject[];
+    let agents: Agent[];
     try {
       agents = await this.ark.agents.list({ namespace: ref.namespace, labelSelector, signal });
     } catch (error) {
@@ -236,11 +237,10 @@ export class ClusterQueryResolver implements QueryResolver {
     return name;
   }
 
-  private async queryParameters(qspec: Obj, ns: string, signal: AbortSignal): Promise<Map<string, string>> {
+  private async queryParameters(qspec: Read<QuerySpec>, ns: string, signal: AbortSignal): Promise<Map<string, string>> {
     const params = new Map<string, string>();
     const values = this.values(params, signal);
-    for (const [i, p] of arr(qspec.parameters).entries()) {
-      const param = rec(p);
+    for (const [i, param] of list<Parameter>(qspec.parameters).entries()) {
       const name = text(param.name);
       if (!name) continue;
       params.set(name, await values.resolve(param, ns, `Query spec.parameters[${i}] (${name})`));
@@ -248,10 +248,9 @@ export class ClusterQueryResolver implements QueryResolver {
     return params;
   }
 
-  private async agentParameters(aspec: Obj, queryParams: ReadonlyMap<string, string>, values: ValueSourceResolver, ns: string): Promise<ResolvedParameter[]> {
+  private async agentParameters(aspec: Read<AgentSpec>, queryParams: ReadonlyMap<string, string>, values: ValueSourceResolver, ns: string): Promise<ResolvedParameter[]> {
     const out: ResolvedParameter[] = [];
-    for (const [i, p] of arr(aspec.parameters).entries()) {
-      const param = rec(p);
+    for (const [i, param] of list<Parameter>(aspec.parameters).entries()) {
       const name = text(param.name);
       if (!name) continue;
       const field = `Agent spec.parameters[${i}] (${name})`;
@@ -262,15 +261,15 @@ export class ClusterQueryResolver implements QueryResolver {
     return out;
   }
 
-  private async model(aspec: Obj, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<ModelConfig> {
-    const ref = rec(aspec.modelRef);
-    const refName = text(ref.name);
+  private async model(aspec: Read<AgentSpec>, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<ModelConfig> {
+    const refName = text(aspec.modelRef?.name);
     if (!refName) return { name: "", type: "", config: {} };
-    const modelNs = text(ref.namespace) ?? ns;
+    const modelNs = text(aspec.modelRef?.namespace) ?? ns;
     const model = await this.mustGet(this.ark.models, modelNs, refName, signal, `Model '${refName}' not found in namespace '${modelNs}'`);
-    const mspec = spec(model);
+    const mspec = model.spec ?? {};
     const legacyType = text(mspec.type);
     const provider = text(mspec.provider) ?? (legacyType && LEGACY_PROVIDER_TYPES.has(legacyType) ? legacyType : "unknown");
+    // The provider names the block; a provider this ark-sdk's CRDs do not know yet is passed on as found.
     const config = rec(mspec.config);
     const block = isRecord(config[provider]) ? config[provider] : undefined;
     const name = (await values.resolve(mspec.model, modelNs, `Model ${modelNs}/${refName} spec.model`)) || refName;
@@ -295,10 +294,9 @@ export class ClusterQueryResolver implements QueryResolver {
     return node;
   }
 
-  private async headers(list: unknown[], ns: string, values: ValueSourceResolver, field: string): Promise<Record<string, string>> {
+  private async headers(headers: readonly Partial<Header>[], ns: string, values: ValueSourceResolver, field: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const [i, h] of list.entries()) {
-      const header = rec(h);
+    for (const [i, header] of headers.entries()) {
       const name = text(header.name);
       if (!name) continue;
       const value = await values.resolve(header.value, ns, `${field}[${i}] (${name})`);
@@ -307,29 +305,28 @@ export class ClusterQueryResolver implements QueryResolver {
     return out;
   }
 
-  private async mcpServers(agentName: string, aspec: Obj, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<MCPServerConfig[]> {
+  private async mcpServers(agentName: string, aspec: Read<AgentSpec>, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<MCPServerConfig[]> {
     const byServer = new Map<string, { name: string; namespace: string; tools: string[] }>();
     const dropped: string[] = [];
-    for (const t of arr(aspec.tools)) {
-      const entry = rec(t);
+    for (const entry of list<AgentSpecTool>(aspec.tools)) {
       if (entry.type === "built-in") {
         dropped.push(`${text(entry.name) ?? "?"} (built-in)`);
         continue;
       }
       // With a partial, partial.name is the Tool object and name is what the model sees (ARK's GetToolCRDName).
-      const toolName = text(rec(entry.partial).name) ?? text(entry.name);
+      const toolName = text(entry.partial?.name) ?? text(entry.name);
       if (!toolName) continue;
       const tool = await this.mustGet(this.ark.tools, ns, toolName, signal, `Tool '${toolName}' (used by agent '${agentName}') not found in namespace '${ns}'`);
-      const tspec = spec(tool);
+      const tspec = tool.spec ?? {};
       if (tspec.type !== "mcp") {
         dropped.push(`${toolName} (${String(tspec.type ?? "unknown")})`);
         continue;
       }
-      const mcp = rec(tspec.mcp);
-      const serverName = text(rec(mcp.mcpServerRef).name);
-      const mcpToolName = text(mcp.toolName);
+      const serverRef = tspec.mcp?.mcpServerRef;
+      const serverName = text(serverRef?.name);
+      const mcpToolName = text(tspec.mcp?.toolName);
       if (!serverName || !mcpToolName) throw new QueryResolutionError(`Tool ${ns}/${toolName} has no spec.mcp.mcpServerRef.name or spec.mcp.toolName`, "Invalid");
-      const serverNs = text(rec(mcp.mcpServerRef).namespace) ?? ns;
+      const serverNs = text(serverRef?.namespace) ?? ns;
       const key = `${serverNs}/${serverName}`;
       const group = byServer.get(key) ?? { name: serverName, namespace: serverNs, tools: [] };
       if (!group.tools.includes(mcpToolName)) group.tools.push(mcpToolName);
@@ -341,7 +338,7 @@ export class ClusterQueryResolver implements QueryResolver {
     const servers: MCPServerConfig[] = [];
     for (const group of byServer.values()) {
       const server = await this.mustGet(this.ark.mcpServers, group.namespace, group.name, signal, `MCPServer '${group.name}' (used by agent '${agentName}') not found in namespace '${group.namespace}'`);
-      const sspec = spec(server);
+      const sspec = server.spec ?? {};
       const field = `MCPServer ${group.namespace}/${group.name}`;
       const url = await values.resolve(sspec.address, group.namespace, `${field} spec.address`);
       if (!url) throw new QueryResolutionError(`MCPServer '${group.name}' has no resolvable address`, "Invalid", { object: field });
@@ -350,16 +347,16 @@ export class ClusterQueryResolver implements QueryResolver {
         url,
         transport: text(sspec.transport) ?? "http",
         timeout: text(sspec.timeout) ?? "30s",
-        headers: await this.headers(arr(sspec.headers), group.namespace, values, `${field} spec.headers`),
+        headers: await this.headers(list<Header>(sspec.headers), group.namespace, values, `${field} spec.headers`),
         tools: group.tools,
       });
     }
     return servers;
   }
 
-  private async engineAnnotations(agentName: string, aspec: Obj, ns: string, signal: AbortSignal): Promise<Record<string, string>> {
-    if (aspec.executionEngine === undefined || aspec.executionEngine === null) return {};
-    const ref = rec(aspec.executionEngine);
+  private async engineAnnotations(agentName: string, aspec: Read<AgentSpec>, ns: string, signal: AbortSignal): Promise<Record<string, string>> {
+    const ref = aspec.executionEngine;
+    if (ref === undefined || ref === null) return {};
     const name = text(ref.name);
     if (!name) throw new QueryResolutionError(`ExecutionEngine reference on agent '${agentName}' has no name`, "Invalid");
     if (name === "a2a") return {}; // ARK's reserved "proxy to an A2AServer" engine has no object
@@ -381,14 +378,13 @@ export class ClusterQueryResolver implements QueryResolver {
 }
 
 /** A `metav1.LabelSelector` in the API's string form. */
-export function formatSelector(selector: Obj): string {
+export function formatSelector(selector: LabelSelector): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(rec(selector.matchLabels))) if (typeof v === "string") parts.push(`${k}=${v}`);
-  for (const e of arr(selector.matchExpressions)) {
-    const expr = rec(e);
+  for (const expr of list<LabelSelectorRequirement>(selector.matchExpressions)) {
     const key = text(expr.key);
     if (!key) continue;
-    const vals = arr(expr.values).filter((v): v is string => typeof v === "string");
+    const vals = list<unknown>(expr.values).filter((v): v is string => typeof v === "string");
     switch (expr.operator) {
       case "In":
         parts.push(`${key} in (${vals.join(",")})`);
