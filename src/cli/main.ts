@@ -14,6 +14,7 @@ Commands:
   dev                      Local control plane + query dispatcher for engine development
   query <target> <input>   Run a query and print the answer
   apply -f <file>          Server-side-apply YAML manifests (any kind the cluster serves)
+  engine manifests         Print an engine's deployment manifests with least-privilege RBAC
   version                  Print the ark-sdk version
 
 Run "ark-sdk <command> --help" for a command's options.
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   dev: () => import("./dev.js" as string) as Promise<CommandModule>,
   query: () => import("./query.js" as string) as Promise<CommandModule>,
   apply: () => import("./apply.js" as string) as Promise<CommandModule>,
+  engine: () => import("./engine.js" as string) as Promise<CommandModule>,
 };
 
 function version(): string {

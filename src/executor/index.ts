@@ -46,3 +46,9 @@ export { ExecutorError, ExecutionAbortedError, type AbortCause } from "./errors.
 export { GoDurationError } from "../core/go-duration.js";
 export { QueryRefError, WireFormatError } from "../protocol/errors.js";
 export { QueryResolutionError, type ResolutionFailureReason } from "../ark/errors.js";
+
+// Shipping an engine: deployment manifests with least-privilege RBAC
+export {
+  engineManifests, engineRbacRules, ENGINE_FEATURES, DEFAULT_ENGINE_FEATURES,
+  type EngineFeature, type EngineManifestOptions, type EngineRbacRule,
+} from "./manifests.js";
