@@ -36,7 +36,12 @@ export interface A2AHandlerDeps {
   tasks: TaskStore;
   logger: Logger;
   isDraining: () => boolean;
+  /** Bytes of events a `message/stream` may hold for a client that is not reading before `ctx.streamChunk` waits (default 1 MiB). */
+  maxStreamBufferBytes?: number;
 }
+
+/** Default of {@link A2AHandlerDeps.maxStreamBufferBytes}. */
+export const DEFAULT_MAX_STREAM_BUFFER_BYTES = 1024 * 1024;
 
 /** A JSON answer, or an event stream. */
 export type RpcOutcome = { kind: "json"; status: number; body: JsonRpcResponse } | { kind: "sse"; events: AsyncIterable<string> };
@@ -121,21 +126,40 @@ function messageStream(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AHandl
     };
   };
   let ended = false;
+  // Backpressure: events the writer has not taken yet are counted; past the limit, ctx.streamChunk waits until
+  // the client has read half of them (the writer takes events only as fast as the socket drains).
+  const limit = deps.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES;
+  let buffered = 0;
+  let waiting: (() => void)[] = [];
+  const wake = () => {
+    for (const resolve of waiting) resolve();
+    waiting = [];
+  };
   const task = startTask(params.message, ref, conversationIdFor(params.message, ref), { ...call, onClientGone }, deps, {
     linkClient: true,
     onEvent: (event, final) => {
-      queue.push(sseEvent(rpcResult(rpc.id, event)));
+      const text = sseEvent(rpcResult(rpc.id, event));
+      buffered += text.length;
+      queue.push(text);
       if (final) {
         ended = true;
         queue.close();
+        wake();
       }
+      if (buffered <= limit || ended) return undefined;
+      return new Promise<void>((resolve) => waiting.push(resolve));
     },
   });
   queue.push(sseEvent(rpcResult(rpc.id, snapshotTask(task))));
   async function* events(): AsyncGenerator<string> {
     try {
-      yield* queue;
+      for await (const text of queue) {
+        buffered -= text.length;
+        if (buffered <= limit / 2) wake();
+        yield text;
+      }
     } finally {
+      wake();
       // The writer stopped before the final event (write failure, hang-up): the task must not run on unseen.
       if (!ended) for (const listener of [...goneListeners]) listener();
     }
@@ -177,7 +201,7 @@ function startTask(
   conversationId: string,
   call: RpcCallContext,
   deps: A2AHandlerDeps,
-  options: { linkClient: boolean; onEvent?: (event: A2AStreamEvent, final: boolean) => void },
+  options: { linkClient: boolean; onEvent?: (event: A2AStreamEvent, final: boolean) => Promise<void> | undefined },
 ): A2AProtocolTask {
   const id = randomUUID();
   const cancel = new AbortController();
@@ -216,9 +240,8 @@ function startTask(
       onClientGone: options.linkClient ? call.onClientGone : undefined,
       taskSignal: cancel.signal,
       header: call.header,
-      onChunk: (text) => {
-        emit({ kind: "artifact-update", taskId: id, contextId: conversationId, artifact: { ...artifact, parts: [{ kind: "text", text }] }, append: chunks++ > 0, lastChunk: false }, false);
-      },
+      onChunk: (text) =>
+        emit({ kind: "artifact-update", taskId: id, contextId: conversationId, artifact: { ...artifact, parts: [{ kind: "text", text }] }, append: chunks++ > 0, lastChunk: false }, false),
     })
     .then((answer) => {
       // Kept for tasks/get and sent as events: it must be plain JSON, whatever the engine put in it.

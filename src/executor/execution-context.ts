@@ -59,7 +59,7 @@ export interface ExecutionSinks {
   broker?: BrokerStream;
   status?: QueryPhaseWriter;
   /** Receives each text chunk (A2A `message/stream` clients). */
-  onChunk?: (text: string) => void;
+  onChunk?: (text: string) => Promise<void> | undefined;
 }
 
 /** @internal The context implementation the app drives. */
@@ -174,7 +174,12 @@ export class ExecutionRun implements ExecutionContext {
     // Nobody reads an aborted execution's stream: an engine that ignores ctx.signal learns it here.
     if (this.reason) throw this.reason;
     if (text === "") return;
-    this.sinks.onChunk?.(text);
+    const room = this.sinks.onChunk?.(text);
+    if (room) {
+      // The A2A client reads slower than the engine writes: wait for it (the app cuts a client that stalls).
+      await room;
+      if (this.reason) throw this.reason;
+    }
     if (this.sinks.broker) {
       this.streamedToBroker = true;
       await this.sinks.broker.sendChunk(text);

@@ -44,7 +44,7 @@ export interface QueryRunInput {
   /** `tasks/cancel` for this task. */
   taskSignal?: AbortSignal;
   /** Receives text chunks (A2A streaming clients). */
-  onChunk?: (text: string) => void;
+  onChunk?: (text: string) => Promise<void> | undefined;
   /** Request headers (trace context). */
   header: (name: string) => string | undefined;
 }
@@ -155,7 +155,7 @@ export class ExecutionRuntime {
     }
   }
 
-  private startRun(ref: QueryRef | undefined, conversationId: string, taskId: string, caller: Claims | undefined, onChunk: ((text: string) => void) | undefined): ExecutionRun {
+  private startRun(ref: QueryRef | undefined, conversationId: string, taskId: string, caller: Claims | undefined, onChunk: ((text: string) => Promise<void> | undefined) | undefined): ExecutionRun {
     const run = new ExecutionRun({ queryRef: ref, conversationId, taskId, caller, logger: this.options.logger, sinks: { onChunk } });
     if (this.shuttingDown) run.abort("shutdown");
     this.inflight.add(run);

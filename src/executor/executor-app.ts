@@ -70,6 +70,13 @@ export interface ExecutorAppOptions {
   keepAliveTimeoutMs?: number;
   /** Most simultaneous connections; further ones are closed at once (default 4,096). */
   maxConnections?: number;
+  /**
+   * Bytes of events one `message/stream` holds for a client that reads slower
+   * than the engine streams (default 1 MiB); past it, `ctx.streamChunk` waits.
+   */
+  maxStreamBufferBytes?: number;
+  /** How long a stream's client may read nothing while its socket is full before the stream is cut, ms (default 30,000). */
+  streamStallTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -128,6 +135,7 @@ export class ExecutorApp {
   private responsesDone: (() => void) | undefined;
   private removeSignalHandlers: (() => void) | undefined;
   private lastValidHost: string | undefined;
+  private readonly streamStall: StreamStall;
 
   /**
    * Serves `executor` under the name it gave its base class (`super("MyEngine")`).
@@ -152,7 +160,11 @@ export class ExecutorApp {
       maxExecutionMs: options.maxExecutionMs,
       tracing: loadTracing(this.logger),
     });
-    this.rpcDeps = { runtime: this.runtime, tasks: this.tasks, logger: this.logger, isDraining: () => this.draining };
+    this.streamStall = {
+      timeoutMs: options.streamStallTimeoutMs ?? 30_000,
+      onCut: (ms) => this.logger.warn(`stream cut: the client read nothing for ${ms} ms while its socket was full`),
+    };
+    this.rpcDeps = { runtime: this.runtime, tasks: this.tasks, logger: this.logger, isDraining: () => this.draining, maxStreamBufferBytes: options.maxStreamBufferBytes };
   }
 
   /** The URL `listen()` serves (loopback form when bound to all interfaces), once listening. */
@@ -351,7 +363,7 @@ export class ExecutorApp {
     // refused client cannot make the server read what it declared (node would read all of it to keep the
     // connection alive).
     if (this.draining || !req.complete) reply.headers.Connection = "close";
-    await writeNodeReply(res, reply);
+    await writeNodeReply(res, reply, this.streamStall);
   }
 
   /** Whether `host` is a syntactically valid `host[:port]` (the last valid one is remembered: callers repeat theirs). */
@@ -447,7 +459,29 @@ function nodeToRequest(req: IncomingMessage, origin: string): Request {
   return new Request(new URL(req.url ?? "/", origin), { method: req.method, headers });
 }
 
-async function writeNodeReply(res: ServerResponse, reply: Reply): Promise<void> {
+/** What the writer does about an SSE client that stops reading. */
+interface StreamStall {
+  timeoutMs: number;
+  onCut: (ms: number) => void;
+}
+
+/** Resolves true once `res` can take more, false after `ms` without (true at once if it closes). */
+function drained(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      res.off("drain", onDrain);
+      res.off("close", onDrain);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    res.on("drain", onDrain);
+    res.on("close", onDrain);
+  });
+}
+
+async function writeNodeReply(res: ServerResponse, reply: Reply, stall?: StreamStall): Promise<void> {
   if ("body" in reply) {
     res.writeHead(reply.status, { ...reply.headers, "Content-Length": Buffer.byteLength(reply.body) });
     res.end(reply.body);
@@ -465,7 +499,12 @@ async function writeNodeReply(res: ServerResponse, reply: Reply): Promise<void> 
   res.flushHeaders();
   for await (const event of reply.events) {
     if (res.destroyed) break;
-    res.write(event);
+    // Take the next event only once the socket has room: unread events stay bounded (see maxStreamBufferBytes).
+    if (!res.write(event) && !(await drained(res, stall?.timeoutMs ?? 30_000))) {
+      stall?.onCut(stall.timeoutMs);
+      res.destroy();
+      break;
+    }
   }
   res.end();
 }

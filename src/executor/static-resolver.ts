@@ -18,9 +18,21 @@ export interface StaticQuery {
   timeoutMs?: number;
 }
 
-/** An in-memory {@link QueryResolver}. */
+/** A registered Query: its request (a frozen copy) and who waits for its cancellation. */
+interface Entry {
+  request: Readonly<StaticQuery["request"]>;
+  timeoutMs: number | undefined;
+  canceled: boolean;
+  cancelListeners: Set<() => void>;
+}
+
+/**
+ * An in-memory {@link QueryResolver}. Each registered request is copied and
+ * deep-frozen once, so every execution shares it without a per-request clone
+ * (an engine cannot change what the next execution gets).
+ */
 export class StaticQueryResolver implements QueryResolver {
-  private readonly queries = new Map<string, { query: StaticQuery; cancel: AbortController }>();
+  private readonly queries = new Map<string, Entry>();
   private readonly brokerUrl: string | undefined;
   private readonly logger: Logger | undefined;
 
@@ -35,13 +47,17 @@ export class StaticQueryResolver implements QueryResolver {
 
   /** Registers (or replaces) what `namespace/name` resolves to. */
   set(namespace: string, name: string, query: StaticQuery): this {
-    this.queries.set(`${namespace}/${name}`, { query, cancel: new AbortController() });
+    this.queries.set(`${namespace}/${name}`, { request: deepFreeze(structuredClone(query.request)), timeoutMs: query.timeoutMs, canceled: false, cancelListeners: new Set() });
     return this;
   }
 
   /** Acts like setting the Query's `spec.cancel: true`: running executions of it are aborted. */
   cancel(namespace: string, name: string): void {
-    this.queries.get(`${namespace}/${name}`)?.cancel.abort();
+    const entry = this.queries.get(`${namespace}/${name}`);
+    if (!entry || entry.canceled) return;
+    entry.canceled = true;
+    for (const listener of [...entry.cancelListeners]) listener();
+    entry.cancelListeners.clear();
   }
 
   async resolve(ref: QueryRef, input: ResolveInput): Promise<ResolvedQuery> {
@@ -49,16 +65,30 @@ export class StaticQueryResolver implements QueryResolver {
     if (!entry) {
       throw new QueryResolutionError(`Query '${ref.name}' not found in namespace '${ref.namespace}'`, "NotFound", { object: `Query ${ref.namespace}/${ref.name}` });
     }
-    const request: ExecutionEngineRequest = {
-      ...structuredClone(entry.query.request),
-      userInput: { role: "user", content: input.userInput },
-      conversationId: input.conversationId,
+    const request: ExecutionEngineRequest = { ...(entry.request as ExecutionEngineRequest), userInput: { role: "user", content: input.userInput }, conversationId: input.conversationId };
+    // A subscription rather than an AbortSignal: no EventTarget listener per execution.
+    const onCancel = (listener: () => void) => {
+      if (entry.canceled) {
+        listener();
+        return () => {};
+      }
+      entry.cancelListeners.add(listener);
+      return () => void entry.cancelListeners.delete(listener);
     };
-    return { request, timeoutMs: entry.query.timeoutMs, cancelSignal: entry.cancel.signal };
+    return { request, timeoutMs: entry.timeoutMs, onCancel };
   }
 
   async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
     if (!this.brokerUrl) return undefined;
     return brokerStreamFor(this.brokerUrl, ref, request, { logger: this.logger });
   }
+}
+
+/** `value` with every nested object frozen. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -488,3 +488,47 @@ describe("connection limits", () => {
     }
   });
 });
+
+describe("streaming respects backpressure", () => {
+  it("a client that stops reading makes ctx.streamChunk wait (bounded buffer), and is cut after streamStallTimeoutMs", { timeout: 20_000 }, async () => {
+    const logger = recordingLogger();
+    const engine = new HostileEngine();
+    const app = new ExecutorApp(engine, "Hostile", { resolver: hostileResolver(), logger, maxStreamBufferBytes: 256 * 1024, streamStallTimeoutMs: 1_500 });
+    const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    try {
+      const socket = await openSocket(url);
+      socket.on("error", () => undefined);
+      const body = sendBody("chunks:400:65536", ref, { method: "message/stream" }); // 25 MiB of chunks
+      socket.write(`POST / HTTP/1.1\r\nHost: engine\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      await new Promise<void>((resolve) => socket.once("data", () => resolve()));
+      socket.pause(); // stop reading after the first bytes
+      const closed = closedWithin(socket, 8_000);
+      await eventually("the engine streams", () => engine.streamedBytes > 0);
+      await new Promise((r) => setTimeout(r, 700));
+      const streamed = engine.streamedBytes;
+      assert.ok(streamed < 12 * 2 ** 20, `the engine streamed ${streamed >> 20} MiB to a client that reads nothing`);
+      await eventually("the stalled stream is cut", () => app.inflightExecutions === 0, 8_000);
+      socket.resume();
+      assert.equal(await closed, true);
+      assert.ok((engine.calls[0]?.ctx.signal.reason as ExecutionAbortedError).abortCause === "client-disconnected");
+      assert.ok(logger.lines.some((l) => /stream cut/.test(l.message)));
+      assert.ok(engine.streamedBytes < 12 * 2 ** 20);
+    } finally {
+      await app.close({ gracePeriodMs: 0 });
+    }
+  });
+
+  it("a reading client gets every chunk in order through the bounded buffer", { timeout: 20_000 }, async () => {
+    const engine = new HostileEngine();
+    const app = new ExecutorApp(engine, "Hostile", { resolver: hostileResolver(), logger: recordingLogger(), maxStreamBufferBytes: 16 * 1024 });
+    const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    try {
+      const answer = await postLikeController(url, sendBody("chunks:200:4096", ref, { method: "message/stream" }));
+      const events = answer.text.split("\n\n").filter((e) => e.startsWith("data: ")).map((e) => JSON.parse(e.slice(6)) as { result: { kind: string; status?: { state: string } } });
+      assert.equal(events.filter((e) => e.result.kind === "artifact-update").length, 200);
+      assert.equal(events.at(-1)?.result.status?.state, "completed");
+    } finally {
+      await app.close({ gracePeriodMs: 0 });
+    }
+  });
+});
