@@ -28,7 +28,6 @@ export class ApprovalStateError extends ArkSdkError {
     this.phase = phase;
   }
 }
-Object.defineProperty(ApprovalStateError.prototype, "name", { value: "ApprovalStateError", writable: true, configurable: true, enumerable: false });
 
 /** The decision already written into a task's `spec.input`, if any. */
 export function approvalDecisionOf(task: A2ATask): string | undefined {

@@ -80,7 +80,7 @@ export class ConfigurationClient {
   private async read(name: string, options: CallOptions): Promise<ConfigMap> {
     const configMap = await this.configMaps.get(name, options);
     if (!isConfiguration(configMap)) {
-      throw new NotFoundError({ status: 404, reason: "NotFound", message: `Configuration '${name}' not found`, kind: "configmaps", name });
+      throw new NotFoundError({ status: 404, reason: "NotFound", message: `Configuration '${name}' not found`, kind: "ConfigMap", resource: "configmaps", objectName: name });
     }
     return configMap;
   }

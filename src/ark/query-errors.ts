@@ -6,7 +6,7 @@
  */
 
 import type { Query } from "../generated/index.js";
-import { ArkSdkError } from "../client/errors.js";
+import { ArkSdkError, markTimeout } from "../core/errors.js";
 import type { QueryResult } from "./query-result.js";
 
 /** The Query ended in phase `error`; {@link QueryFailedError.result} holds ARK's response (content, raw, usage). */
@@ -53,7 +53,11 @@ export class QueryCanceledError extends ArkSdkError {
   }
 }
 
-/** The client-side deadline passed; `spec.cancel` was set on the Query. */
+/**
+ * The client-side deadline passed; `spec.cancel` was set on the Query. A
+ * cancellation by its cause and a timeout by its meaning: `isTimeout(err)`
+ * holds, as for every other ark-sdk timeout.
+ */
 export class QueryTimeoutError extends QueryCanceledError {
   /** The deadline that passed, ms. */
   readonly timeoutMs: number;
@@ -63,6 +67,7 @@ export class QueryTimeoutError extends QueryCanceledError {
     this.timeoutMs = timeoutMs;
   }
 }
+markTimeout(QueryTimeoutError);
 
 /** The Query was deleted while the client waited for it. */
 export class QueryDeletedError extends ArkSdkError {
@@ -77,6 +82,3 @@ export class QueryDeletedError extends ArkSdkError {
   }
 }
 
-for (const cls of [QueryFailedError, QueryCanceledError, QueryTimeoutError, QueryDeletedError]) {
-  Object.defineProperty(cls.prototype, "name", { value: cls.name, writable: true, configurable: true, enumerable: false });
-}

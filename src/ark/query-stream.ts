@@ -25,7 +25,6 @@ export type QueryStreamEvent =
 
 /** A broker stream that could not be read (unreachable, or not an event stream). */
 export class BrokerStreamError extends ArkSdkError {}
-Object.defineProperty(BrokerStreamError.prototype, "name", { value: "BrokerStreamError", writable: true, configurable: true, enumerable: false });
 
 type Json = Record<string, unknown>;
 

@@ -4,6 +4,8 @@
  * logs (it may name claim values or URLs, never the token itself).
  */
 
+import { ArkSdkError, errorGuard } from "../core/errors.js";
+
 /**
  * The RFC 6750 `error` code a guard puts in `WWW-Authenticate`. `undefined`
  * means "no credentials were sent", for which RFC 6750 §3.1 says to send no code.
@@ -11,7 +13,7 @@
 export type BearerErrorCode = "invalid_request" | "invalid_token" | undefined;
 
 /** Base class of every error `ark-sdk/auth` throws while authenticating a caller. */
-export class AuthenticationError extends Error {
+export class AuthenticationError extends ArkSdkError {
   /** The cause in full, for logs; never returned to the caller. */
   readonly details: string | undefined;
   /** The RFC 6750 error code this failure maps to. */
@@ -24,7 +26,6 @@ export class AuthenticationError extends Error {
    */
   constructor(message: string, details?: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
     this.details = details;
   }
 }
@@ -59,13 +60,15 @@ export class InvalidTokenError extends AuthenticationError {}
 export class TokenValidationError extends AuthenticationError {}
 
 /** A `TokenValidator` was given options that cannot work (thrown at construction, not per request). */
-export class AuthConfigurationError extends Error {
+export class AuthConfigurationError extends ArkSdkError {
   /** The option or environment variable at fault. */
   readonly field: string;
 
   constructor(field: string, message: string) {
     super(`${field}: ${message}`);
-    this.name = "AuthConfigurationError";
     this.field = field;
   }
 }
+
+/** `true` for any {@link AuthenticationError}, also one thrown by another copy of ark-sdk. */
+export const isAuthenticationError = errorGuard(AuthenticationError);

@@ -23,6 +23,7 @@ export {
 export {
   AuthConfigurationError,
   AuthenticationError,
+  isAuthenticationError,
   ExpiredTokenError,
   InvalidTokenError,
   MissingTokenError,

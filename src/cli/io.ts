@@ -1,5 +1,7 @@
 /** What every CLI command writes to, so tests can capture output. */
 
+import { ArkSdkError } from "../core/errors.js";
+
 /** Output sinks of a command. */
 export interface CliIo {
   out(text: string): void;
@@ -16,9 +18,7 @@ export const processIo: CliIo = {
 };
 
 /** A mistake in the command line: printed with the help text, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
+export class UsageError extends ArkSdkError {}
 
 /** A `--port`-style option as a TCP port number, or undefined when absent. @throws UsageError when it is not one */
 export function parsePort(value: string | undefined, flag: string): number | undefined {

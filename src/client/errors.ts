@@ -1,16 +1,23 @@
 /**
  * Typed errors for everything the resource client does. Failures reported by
  * the API server are decoded from its `Status` body into one {@link ApiError}
- * subclass per meaning, so callers branch on `instanceof` or a type guard
- * instead of parsing strings. Client-side problems (bad input, validation,
- * network) have their own classes and never masquerade as server answers.
+ * subclass per meaning, so callers branch on a type guard (or `instanceof`)
+ * instead of parsing strings. When no usable answer arrived the error is a
+ * {@link TransportError} instead, never an `ApiError` with an invented status:
+ * the two need different handling (only a transport failure can leave the
+ * outcome of a write unknown). Client-side problems (bad input, validation,
+ * a wait that gave up) have their own classes.
+ *
+ * Every class's `name` is its class name; the object an error is about is in
+ * `objectName`, its Kind in `kind`. The guards work across duplicated copies
+ * of ark-sdk (see `core/errors.ts` for the whole hierarchy).
  */
 
 import type { ValidationProblem } from "../schema/index.js";
 import type { Status, StatusCause } from "../core/meta.js";
-import { ArkSdkError } from "../core/errors.js";
+import { ArkSdkError, errorGuard, markTimeout } from "../core/errors.js";
 
-export { ArkSdkError, ArgumentError, ConfigError } from "../core/errors.js";
+export { ArkSdkError, ArgumentError, ConfigError, isArkSdkError, isTimeout } from "../core/errors.js";
 
 /** One `details.causes` entry of an `Invalid` (422) answer. */
 export interface InvalidCause {
@@ -32,34 +39,51 @@ export interface RequestContext {
   name?: string;
 }
 
-/**
- * A failure answered by the API server (or, for {@link ConnectionError} and a
- * client-side {@link TimeoutError}, the absence of an answer).
- */
+/** What an {@link ApiError} is built from (see {@link decodeApiError}). */
+export interface ApiErrorInit {
+  /** HTTP status code of the answer. */
+  status: number;
+  /** `Status.reason`, e.g. `NotFound`. */
+  reason: string;
+  message: string;
+  /** Kind the request was about, e.g. `Agent`. */
+  kind?: string;
+  /** The resource (plural) the server named in `Status.details.kind`, e.g. `agents`. */
+  resource?: string;
+  /** The object the error is about. */
+  objectName?: string;
+  body?: Status;
+  request?: RequestContext;
+  cause?: unknown;
+}
+
+/** A failure answered by the API server: an HTTP status of 400 or more, usually with a `Status` body. */
 export class ApiError extends ArkSdkError {
-  /** HTTP status code; `0` when no response arrived. */
+  /** HTTP status code of the answer (always a real one, ≥ 400). */
   readonly status: number;
   /** `Status.reason`, e.g. `NotFound`, `AlreadyExists`, `Conflict`. */
   readonly reason: string;
-  /** `Status.details.kind` (or the kind of the request), e.g. `agents` / `Agent`. */
+  /** Kind the request was about, e.g. `Agent` ("" when unknown). */
   readonly kind: string;
+  /**
+   * The resource the server named in `Status.details.kind`: for most answers
+   * the plural, e.g. `agents` ("" when the server named none).
+   */
+  readonly resource: string;
+  /** The object the error is about (`Status.details.name`, else the request's object name, else ""). */
+  readonly objectName: string;
   /** The decoded `Status` body, when the server sent one. */
   readonly body: Status | undefined;
   /** HTTP method and path of the failed request. */
   readonly request: { method: string; path: string } | undefined;
-  /**
-   * The object the error is about (`Status.details.name`, else the request's
-   * object name, else ""). Shadows `Error.name` by design of the ARK client
-   * contract; the class is `constructor.name`.
-   */
-  override name: string;
 
-  constructor(init: { status: number; reason: string; message: string; kind?: string; name?: string; body?: Status; request?: RequestContext; cause?: unknown }) {
+  constructor(init: ApiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.reason = init.reason;
-    this.kind = init.kind ?? "";
-    this.name = init.name ?? "";
+    this.kind = init.kind ?? init.request?.kind ?? "";
+    this.resource = init.resource ?? "";
+    this.objectName = init.objectName ?? init.request?.name ?? "";
     this.body = init.body;
     this.request = init.request ? { method: init.request.method, path: init.request.path } : undefined;
   }
@@ -86,7 +110,7 @@ export class ServerError extends ApiError {}
 export class InvalidError extends ApiError {
   /** One entry per field the server rejected. */
   readonly causes: InvalidCause[];
-  constructor(init: ConstructorParameters<typeof ApiError>[0] & { causes: InvalidCause[] }) {
+  constructor(init: ApiErrorInit & { causes: InvalidCause[] }) {
     super(init);
     this.causes = init.causes;
   }
@@ -96,54 +120,113 @@ export class InvalidError extends ApiError {
 export class TooManyRequestsError extends ApiError {
   /** Seconds the server asked to wait (`Retry-After` / `details.retryAfterSeconds`), if it said. */
   readonly retryAfter: number | undefined;
-  constructor(init: ConstructorParameters<typeof ApiError>[0] & { retryAfter: number | undefined }) {
+  constructor(init: ApiErrorInit & { retryAfter: number | undefined }) {
     super(init);
     this.retryAfter = init.retryAfter;
   }
 }
 
-/**
- * A timeout: the server's (504, reason `Timeout`/`ServerTimeout`), or the
- * client's own (status 0, reason `ClientTimeout` for a call, `WaitTimeout`
- * for `waitFor`).
- */
-export class TimeoutError extends ApiError {}
+/** The API server gave up: 504, or reason `Timeout`/`ServerTimeout`. A timeout ({@link isTimeout}). */
+export class ServerTimeoutError extends ApiError {}
+markTimeout(ServerTimeoutError);
 
-/** No HTTP answer: connection refused or reset, TLS failure, DNS failure. `status` is 0. */
-export class ConnectionError extends ApiError {
+/** What a {@link TransportError} is built from. */
+export interface TransportErrorInit {
+  message: string;
+  /** The request that got no usable answer. */
+  request?: RequestContext;
+  cause?: unknown;
+}
+
+/**
+ * No usable answer arrived from the API server: the connection failed, the
+ * client's deadline passed, the client was closed, or a stream sent something
+ * unreadable. There is no HTTP status; for a write the server may or may not
+ * have acted.
+ */
+export class TransportError extends ArkSdkError {
+  /** HTTP method and path of the request, when known. */
+  readonly request: { method: string; path: string } | undefined;
+  /** Kind the request was about, e.g. `Agent` ("" when unknown). */
+  readonly kind: string;
+  /** The object the request was about ("" when none). */
+  readonly objectName: string;
+
+  constructor(init: TransportErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.request = init.request ? { method: init.request.method, path: init.request.path } : undefined;
+    this.kind = init.request?.kind ?? "";
+    this.objectName = init.request?.name ?? "";
+  }
+}
+
+/** No HTTP answer: connection refused or reset, TLS failure, DNS failure. */
+export class ConnectionError extends TransportError {
   /** The low-level error code (e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`), when known. */
   readonly code: string | undefined;
-  constructor(init: ConstructorParameters<typeof ApiError>[0] & { code: string | undefined }) {
+  constructor(init: TransportErrorInit & { code?: string | undefined }) {
     super(init);
     this.code = init.code;
   }
 }
 
+/**
+ * The client gave up waiting for the API server: the call's deadline passed
+ * (its retries included), or a stream sent nothing for its idle timeout. A
+ * timeout ({@link isTimeout}).
+ */
+export class TimeoutError extends TransportError {
+  /** The deadline (or idle time) that passed, ms. */
+  readonly timeoutMs: number;
+  /** `true` when a stream (a watch) went silent; `false` when a call's deadline passed. */
+  readonly idle: boolean;
+  constructor(init: TransportErrorInit & { timeoutMs: number; idle?: boolean }) {
+    super(init);
+    this.timeoutMs = init.timeoutMs;
+    this.idle = init.idle ?? false;
+  }
+}
+markTimeout(TimeoutError);
+
+/** The client (its transport) was closed while the call or watch was running, or before it started. */
+export class ClientClosedError extends TransportError {}
+
+/**
+ * A client-side wait gave up: `waitFor`/`waitForDeletion` did not see its
+ * condition, or an informer did not sync, within `timeoutMs`. Nothing failed
+ * on the wire. A timeout ({@link isTimeout}).
+ */
+export class WaitTimeoutError extends ArkSdkError {
+  /** The time waited, ms. */
+  readonly timeoutMs: number;
+  /** Kind waited for, e.g. `Agent` ("" when unknown). */
+  readonly kind: string;
+  /** The object waited for ("" for an informer sync). */
+  readonly objectName: string;
+  constructor(init: { message: string; timeoutMs: number; kind?: string; objectName?: string }) {
+    super(init.message);
+    this.timeoutMs = init.timeoutMs;
+    this.kind = init.kind ?? "";
+    this.objectName = init.objectName ?? "";
+  }
+}
+markTimeout(WaitTimeoutError);
+
 /** Client-side schema validation failed; nothing was sent to the server. */
 export class ValidationError extends ArkSdkError {
   /** Every problem found, each with its path. */
   readonly problems: ValidationProblem[];
-  /** Kind of the rejected object. */
+  /** Kind of the rejected object, e.g. `Agent`. */
   readonly kind: string;
   /** Name of the rejected object (`metadata.name`), or "". */
-  override name: string;
+  readonly objectName: string;
   constructor(kind: string, objectName: string, problems: ValidationProblem[]) {
     const list = problems.map((p) => `${p.path || "(object)"}: ${p.message} (${p.rule})`).join("; ");
     super(`${kind} "${objectName}" failed validation: ${list}`);
     this.problems = problems;
     this.kind = kind;
-    this.name = objectName;
+    this.objectName = objectName;
   }
-}
-
-// Stack traces print the prototype's `name` captured at construction; give each
-// class its own so a thrown NotFoundError still reads "NotFoundError: ..." even
-// though instances carry the object name in `name`.
-for (const cls of [
-  ApiError, NotFoundError, AlreadyExistsError, ConflictError, GoneError, BadRequestError,
-  UnauthorizedError, ForbiddenError, ServerError, InvalidError, TooManyRequestsError, TimeoutError, ConnectionError, ValidationError,
-]) {
-  Object.defineProperty(cls.prototype, "name", { value: cls.name, writable: true, configurable: true, enumerable: false });
 }
 
 function isStatus(value: unknown): value is Status {
@@ -185,15 +268,16 @@ export function decodeApiError(status: number, rawBody: string, retryAfterHeader
     status,
     reason,
     message,
-    kind: body?.details?.kind ?? request.kind ?? "",
-    name: body?.details?.name ?? request.name ?? "",
+    kind: request.kind ?? "",
+    resource: body?.details?.kind ?? "",
+    objectName: body?.details?.name ?? request.name ?? "",
     body,
     request,
   };
   return errorFor(init, body, retryAfterHeader);
 }
 
-function errorFor(init: ConstructorParameters<typeof ApiError>[0], body: Status | undefined, retryAfterHeader: string | undefined): ApiError {
+function errorFor(init: ApiErrorInit, body: Status | undefined, retryAfterHeader: string | undefined): ApiError {
   const { status, reason } = init;
   if (status === 404) return new NotFoundError(init);
   if (status === 409) return reason === "AlreadyExists" ? new AlreadyExistsError(init) : new ConflictError(init);
@@ -205,7 +289,7 @@ function errorFor(init: ConstructorParameters<typeof ApiError>[0], body: Status 
   }
   if (status === 401) return new UnauthorizedError(init);
   if (status === 403) return new ForbiddenError(init);
-  if (status === 504 || reason === "Timeout" || reason === "ServerTimeout") return new TimeoutError(init);
+  if (status === 504 || reason === "Timeout" || reason === "ServerTimeout") return new ServerTimeoutError(init);
   if (status === 400) return new BadRequestError(init);
   if (status >= 500) return new ServerError(init);
   return new ApiError(init);
@@ -225,37 +309,42 @@ export function errorFromStatus(status: Status, request: RequestContext): ApiErr
     status: status.code ?? 500,
     reason: status.reason ?? defaultReason(status.code ?? 500),
     message: status.message ?? "watch error",
-    kind: status.details?.kind ?? request.kind ?? "",
-    name: status.details?.name ?? request.name ?? "",
+    kind: request.kind ?? "",
+    resource: status.details?.kind ?? "",
+    objectName: status.details?.name ?? request.name ?? "",
     body: status,
     request,
   };
   return errorFor(init, status, undefined);
 }
 
-/** `true` for any {@link ApiError}. */
-export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
+/** `true` for any {@link ApiError} (the server answered with a failure status). */
+export const isApiError = errorGuard(ApiError);
 /** `true` for a 404. */
-export const isNotFound = (e: unknown): e is NotFoundError => e instanceof NotFoundError;
+export const isNotFound = errorGuard(NotFoundError);
 /** `true` for a 409 `AlreadyExists`. */
-export const isAlreadyExists = (e: unknown): e is AlreadyExistsError => e instanceof AlreadyExistsError;
+export const isAlreadyExists = errorGuard(AlreadyExistsError);
 /** `true` for a 409 `Conflict` (stale resourceVersion or SSA field conflict). */
-export const isConflict = (e: unknown): e is ConflictError => e instanceof ConflictError;
+export const isConflict = errorGuard(ConflictError);
 /** `true` for a 410. */
-export const isGone = (e: unknown): e is GoneError => e instanceof GoneError;
+export const isGone = errorGuard(GoneError);
+/** `true` for a 400. */
+export const isBadRequest = errorGuard(BadRequestError);
 /** `true` for a 422. */
-export const isInvalid = (e: unknown): e is InvalidError => e instanceof InvalidError;
+export const isInvalid = errorGuard(InvalidError);
 /** `true` for a 403. */
-export const isForbidden = (e: unknown): e is ForbiddenError => e instanceof ForbiddenError;
+export const isForbidden = errorGuard(ForbiddenError);
 /** `true` for a 401. */
-export const isUnauthorized = (e: unknown): e is UnauthorizedError => e instanceof UnauthorizedError;
+export const isUnauthorized = errorGuard(UnauthorizedError);
 /** `true` for a 429. */
-export const isTooManyRequests = (e: unknown): e is TooManyRequestsError => e instanceof TooManyRequestsError;
-/** `true` for a server or client timeout. */
-export const isTimeout = (e: unknown): e is TimeoutError => e instanceof TimeoutError;
+export const isTooManyRequests = errorGuard(TooManyRequestsError);
 /** `true` for a 5xx that is not a timeout. */
-export const isServerError = (e: unknown): e is ServerError => e instanceof ServerError;
-/** `true` when no HTTP answer arrived. */
-export const isConnectionError = (e: unknown): e is ConnectionError => e instanceof ConnectionError;
+export const isServerError = errorGuard(ServerError);
+/** `true` for any {@link TransportError}: no usable answer arrived. */
+export const isTransportError = errorGuard(TransportError);
+/** `true` when the connection failed ({@link ConnectionError}). */
+export const isConnectionError = errorGuard(ConnectionError);
+/** `true` when the client was closed under the call ({@link ClientClosedError}). */
+export const isClientClosed = errorGuard(ClientClosedError);
 /** `true` for a client-side {@link ValidationError}. */
-export const isValidationError = (e: unknown): e is ValidationError => e instanceof ValidationError;
+export const isValidationError = errorGuard(ValidationError);

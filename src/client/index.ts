@@ -16,10 +16,11 @@ export { retryOnConflict, type RetryOnConflictOptions } from "./retry-on-conflic
 export type { BackoffOptions } from "../core/backoff.js";
 export {
   ArkSdkError, ArgumentError, ConfigError, ApiError, NotFoundError, AlreadyExistsError, ConflictError, GoneError, BadRequestError,
-  UnauthorizedError, ForbiddenError, ServerError, InvalidError, TooManyRequestsError, TimeoutError, ConnectionError, ValidationError,
-  isApiError, isNotFound, isAlreadyExists, isConflict, isGone, isInvalid, isForbidden, isUnauthorized, isTooManyRequests, isTimeout,
-  isServerError, isConnectionError, isValidationError,
-  type InvalidCause, type RequestContext,
+  UnauthorizedError, ForbiddenError, ServerError, InvalidError, TooManyRequestsError, ServerTimeoutError,
+  TransportError, ConnectionError, TimeoutError, ClientClosedError, WaitTimeoutError, ValidationError,
+  isApiError, isNotFound, isAlreadyExists, isConflict, isGone, isBadRequest, isInvalid, isForbidden, isUnauthorized, isTooManyRequests,
+  isServerError, isTimeout, isTransportError, isConnectionError, isClientClosed, isValidationError,
+  type InvalidCause, type RequestContext, type ApiErrorInit, type TransportErrorInit,
 } from "./errors.js";
 export type { Impersonation, RetryOptions } from "./transport.js";
 export type { PoolOptions } from "./connection-pool.js";

@@ -6,10 +6,10 @@
  */
 
 import type { BackoffOptions } from "../core/backoff.js";
-import { TimeoutError } from "./errors.js";
+import { WaitTimeoutError, isClientClosed } from "./errors.js";
 import type { Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
-import { isClientClosed, listWatch, objectKey, type ListWatchSource } from "./watch.js";
+import { listWatch, objectKey, type ListWatchSource } from "./watch.js";
 import { linkAbort, onAbort } from "../core/abort.js";
 
 /** Handlers an informer calls, by event name. */
@@ -62,12 +62,14 @@ export class Informer<T extends KubernetesObject> {
   private synced = false;
   private readonly readyWaiters = new Set<() => void>();
   private lastResourceVersion = "";
+  private readonly kind: string;
 
   /**
    * @internal Created by `ResourceClient.informer()`.
    * @param defaultNamespace - namespace `get` assumes when given none (the informer's own, for a one-namespace informer)
    */
   constructor(source: ListWatchSource<T>, options: InformerOptions<T>, private readonly logger: Logger, private readonly defaultNamespace?: string) {
+    this.kind = source.kind;
     const transform = options.transform === false ? undefined : (options.transform ?? stripManagedFields);
     // Start after the current tick so handlers attached right after construction see the first list.
     this.loop = Promise.resolve().then(() => this.run(source, options, transform));
@@ -161,7 +163,7 @@ export class Informer<T extends KubernetesObject> {
     return new Promise<void>((resolve, reject) => {
       const link = linkAbort([options.signal], {
         timeoutMs: options.timeoutMs,
-        timeoutReason: () => new TimeoutError({ status: 0, reason: "WaitTimeout", message: `informer did not sync within ${options.timeoutMs} ms` }),
+        timeoutReason: () => new WaitTimeoutError({ message: `${this.kind} informer did not sync within ${options.timeoutMs} ms`, timeoutMs: options.timeoutMs ?? 0, kind: this.kind }),
       });
       const done = () => {
         link.close();

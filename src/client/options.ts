@@ -115,6 +115,6 @@ export interface WatchOptions extends Omit<CallOptions, "timeoutMs"> {
 
 /** Options of waitFor. */
 export interface WaitOptions extends Omit<CallOptions, "timeoutMs"> {
-  /** Give up after this long, ms, with a `TimeoutError` (reason `WaitTimeout`). Default: wait until `signal` aborts. */
+  /** Give up after this long, ms, with a `WaitTimeoutError`. Default: wait until `signal` aborts. */
   timeoutMs?: number;
 }

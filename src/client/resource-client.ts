@@ -7,7 +7,7 @@
 
 import type { ResourceDescriptor } from "../core/descriptor.js";
 import type { ValidateOptions, ValidationProblem } from "../schema/index.js";
-import { ArgumentError, GoneError, NotFoundError, TimeoutError, ValidationError } from "./errors.js";
+import { ArgumentError, GoneError, NotFoundError, ValidationError, WaitTimeoutError } from "./errors.js";
 import { Informer, type InformerOptions } from "./informer.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { KubernetesList, KubernetesObject } from "../core/meta.js";
@@ -298,8 +298,8 @@ export class ResourceClient<T extends KubernetesObject> {
   /**
    * Resolves with the object once `predicate` holds for it, checking the
    * current state first and then every change. A missing or deleted object
-   * does not match; keep waiting. Rejects with `TimeoutError` (reason
-   * `WaitTimeout`) after `timeoutMs`.
+   * does not match; keep waiting. Rejects with `WaitTimeoutError` after
+   * `timeoutMs`.
    */
   waitFor<S extends T>(name: string, predicate: (object: T) => object is S, options?: WaitOptions): Promise<S>;
   waitFor(name: string, predicate: (object: T) => boolean, options?: WaitOptions): Promise<T>;
@@ -318,8 +318,8 @@ export class ResourceClient<T extends KubernetesObject> {
     if (options.signal?.aborted) throw options.signal.reason;
     const controller = linkAbort([options.signal], {
       timeoutMs: options.timeoutMs,
-      timeoutReason: () => new TimeoutError({
-        status: 0, reason: "WaitTimeout", kind: this.descriptor.kind, name,
+      timeoutReason: () => new WaitTimeoutError({
+        timeoutMs: options.timeoutMs ?? 0, kind: this.descriptor.kind, objectName: name,
         message: `${this.descriptor.kind} "${name}" did not reach ${what} within ${options.timeoutMs} ms`,
       }),
     });

@@ -11,7 +11,7 @@ import type { Dispatcher } from "undici";
 import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
 import { leasePool, type PoolLease, type PoolOptions } from "./connection-pool.js";
 import { KubeCredentials, type CredentialSnapshot } from "./credentials.js";
-import { ApiError, ConnectionError, TimeoutError, decodeApiError, isTooManyRequests, type RequestContext } from "./errors.js";
+import { ClientClosedError, ConnectionError, TimeoutError, decodeApiError, isTooManyRequests, type ApiError, type RequestContext } from "./errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { SDK_VERSION } from "../core/version.js";
 import { errorMessage } from "../core/errors.js";
@@ -144,7 +144,11 @@ export class Transport {
     return this.credentials.server;
   }
 
-  /** Sends `request` and returns the parsed JSON body of a 2xx answer; throws an {@link ApiError} otherwise. */
+  /**
+   * Sends `request` and returns the parsed JSON body of a 2xx answer. Throws
+   * an {@link ApiError} for a failure answer, a {@link TransportError} when no
+   * usable answer arrived (a `TimeoutError` once the deadline passes).
+   */
   async request<R>(request: HttpRequest): Promise<R> {
     const deadline = request.timeoutMs ?? this.timeoutMs;
     const context: RequestContext = { method: request.method, path: request.path, kind: request.kind, name: request.name };
@@ -160,10 +164,7 @@ export class Transport {
   }
 
   private clientTimeout(ms: number, context: RequestContext): TimeoutError {
-    return new TimeoutError({
-      status: 0, reason: "ClientTimeout", message: `${context.method} ${context.path} did not complete within ${ms} ms`,
-      kind: context.kind, name: context.name, request: context,
-    });
+    return new TimeoutError({ message: `${context.method} ${context.path} did not complete within ${ms} ms`, request: context, timeoutMs: ms });
   }
 
   private async requestWithRetries<R>(request: HttpRequest, signal: AbortSignal, context: RequestContext): Promise<R> {
@@ -207,19 +208,17 @@ export class Transport {
     }
   }
 
-  private async pause(attempt: number, retryAfterSeconds: number | undefined, signal: AbortSignal, context: RequestContext, cause: ApiError): Promise<void> {
+  private async pause(attempt: number, retryAfterSeconds: number | undefined, signal: AbortSignal, context: RequestContext, cause: ApiError | ConnectionError): Promise<void> {
     const delay = Math.max(backoffDelay(attempt, this.retry), (retryAfterSeconds ?? 0) * 1000);
-    this.logger.debug("retrying request", { method: context.method, path: context.path, attempt, delayMs: Math.round(delay), status: cause.status, reason: cause.reason });
+    const why = cause instanceof ConnectionError ? { code: cause.code } : { status: cause.status, reason: cause.reason };
+    this.logger.debug("retrying request", { method: context.method, path: context.path, attempt, delayMs: Math.round(delay), error: cause.name, ...why });
     await sleep(delay, signal);
   }
 
   private connectionError(error: unknown, context: RequestContext): ConnectionError {
     const code = errorCode(error);
     const message = errorMessage(error);
-    return new ConnectionError({
-      status: 0, reason: "ConnectionFailed", message: `${context.method} ${context.path}: ${message}${code ? ` (${code})` : ""}`,
-      kind: context.kind, name: context.name, request: context, code, cause: error,
-    });
+    return new ConnectionError({ message: `${context.method} ${context.path}: ${message}${code ? ` (${code})` : ""}`, request: context, code, cause: error });
   }
 
   private headers(snapshot: CredentialSnapshot, contentType: string | undefined): Record<string, string | string[]> {
@@ -328,7 +327,7 @@ export class Transport {
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (errorCode(error) === "UND_ERR_BODY_TIMEOUT") {
-        throw new TimeoutError({ status: 0, reason: "IdleTimeout", message: `no data on ${request.path} for ${request.idleTimeoutMs} ms`, request: context, kind: context.kind, name: context.name });
+        throw new TimeoutError({ message: `no data on ${request.path} for ${request.idleTimeoutMs} ms`, request: context, timeoutMs: request.idleTimeoutMs, idle: true });
       }
       throw this.connectionError(error, context);
     }
@@ -337,11 +336,11 @@ export class Transport {
   /**
    * Ends this transport's in-flight calls and watches and releases its
    * reference on the shared connection pool. Later calls fail with a
-   * `ConnectionError` (reason `ClientClosed`).
+   * `ClientClosedError`.
    */
   async close(): Promise<void> {
     if (!this.closing.signal.aborted) {
-      this.closing.abort(new ConnectionError({ status: 0, reason: "ClientClosed", message: "the client was closed", code: undefined }));
+      this.closing.abort(new ClientClosedError({ message: "the client was closed" }));
     }
     const lease = this.lease;
     this.lease = undefined;

@@ -7,7 +7,7 @@
  */
 
 import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
-import { ConnectionError, GoneError, ServerError, TimeoutError, TooManyRequestsError, errorFromStatus } from "./errors.js";
+import { ArkSdkError, TimeoutError, TransportError, errorFromStatus, isClientClosed, isGone, isServerError, isTimeout, isTooManyRequests, isTransportError } from "./errors.js";
 import type { Logger } from "../core/logger.js";
 import type { KubernetesObject, Status } from "../core/meta.js";
 import { errorMessage } from "../core/errors.js";
@@ -79,18 +79,17 @@ function resourceVersionOf(object: KubernetesObject): string | undefined {
   return object.metadata?.resourceVersion;
 }
 
-/** Errors after which reconnecting can help. */
+/**
+ * Errors after which reconnecting can help: no usable answer (but not a
+ * closed client, after which nothing will ever succeed again), a 5xx, a
+ * server timeout or a 429.
+ */
 function isTransient(error: unknown): boolean {
   if (isClientClosed(error)) return false;
-  return error instanceof ConnectionError || error instanceof TimeoutError || error instanceof ServerError || error instanceof TooManyRequestsError;
+  return isTransportError(error) || isServerError(error) || isTimeout(error) || isTooManyRequests(error);
 }
 
-/** The client was closed under the loop: nothing will ever succeed again. */
-export function isClientClosed(error: unknown): boolean {
-  return error instanceof ConnectionError && error.reason === "ClientClosed";
-}
-
-class WatchRestart extends Error {}
+class WatchRestart extends ArkSdkError {}
 
 /**
  * Runs list+watch until `signal` aborts, yielding every change. Never ends on
@@ -141,12 +140,12 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
       logger.debug("watch ended by server; resuming", { kind: source.kind, resourceVersion });
     } catch (error) {
       if (signal.aborted) return;
-      if (error instanceof GoneError) {
+      if (isGone(error)) {
         logger.info("watch resourceVersion expired (410); relisting", { kind: source.kind, resourceVersion });
         needList = true;
         continue;
       }
-      if (error instanceof TimeoutError && error.reason === "IdleTimeout") {
+      if (error instanceof TimeoutError && error.idle) {
         logger.debug("watch idle; reconnecting", { kind: source.kind, resourceVersion });
         continue;
       }
@@ -177,7 +176,7 @@ async function* relist<T extends KubernetesObject>(source: ListWatchSource<T>, o
   do {
     const page = await source.listPage({ limit: options.pageSize, continue: token, signal: options.signal }).catch((error: unknown) => {
       // A continue token that expired mid-list: start the list again from the top.
-      if (error instanceof GoneError && token !== undefined) throw new WatchRestart("continue token expired");
+      if (isGone(error) && token !== undefined) throw new WatchRestart("continue token expired");
       throw error;
     });
     for (const item of page.items) {
@@ -214,12 +213,12 @@ function parseEvent(line: string, kind: string): RawEvent {
   try {
     parsed = JSON.parse(line);
   } catch {
-    throw new ConnectionError({ status: 0, reason: "MalformedWatchEvent", message: `${kind} watch sent a line that is not JSON: ${line.slice(0, 200)}`, code: undefined });
+    throw new TransportError({ message: `${kind} watch sent a line that is not JSON: ${line.slice(0, 200)}` });
   }
   const event = parsed as { type?: unknown; object?: unknown };
   const known = ["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"];
   if (typeof event.type !== "string" || !known.includes(event.type) || typeof event.object !== "object" || event.object === null) {
-    throw new ConnectionError({ status: 0, reason: "MalformedWatchEvent", message: `${kind} watch sent an unexpected event: ${line.slice(0, 200)}`, code: undefined });
+    throw new TransportError({ message: `${kind} watch sent an unexpected event: ${line.slice(0, 200)}` });
   }
   return parsed as RawEvent;
 }

@@ -4,7 +4,7 @@
  * must tell the user what to do.
  */
 
+import { ArkSdkError } from "../core/errors.js";
+
 /** A Query the dispatcher cannot run, with a message for the user. */
-export class DispatchError extends Error {
-  override readonly name = "DispatchError";
-}
+export class DispatchError extends ArkSdkError {}

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { ArkClient } from "../ark/ark-client.js";
 import { isAlreadyExists } from "../client/errors.js";
+import { ArkSdkError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { STREAMING_CONFIG_NAME } from "../ark/broker-discovery.js";
 import { GoDurationError } from "../core/go-duration.js";
@@ -69,7 +70,7 @@ interface StreamState {
   subscribers: Set<ServerResponse>;
 }
 
-class HttpProblem extends Error {
+class HttpProblem extends ArkSdkError {
   constructor(
     readonly status: number,
     message: string,

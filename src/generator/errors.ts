@@ -1,5 +1,7 @@
 /** The generator's one error type: says which input, kind, version and schema path is at fault. */
 
+import { ArkSdkError } from "../core/errors.js";
+
 /** Where in the input a problem lies. */
 export interface GeneratorErrorLocation {
   /** The input file (or `cluster:<context>`), with the YAML document index when a file holds several. */
@@ -11,8 +13,7 @@ export interface GeneratorErrorLocation {
 }
 
 /** Bad generator input: not a CRD, not structural, unsupported schema construct, clashing names. */
-export class GeneratorError extends Error {
-  override readonly name = "GeneratorError";
+export class GeneratorError extends ArkSdkError {
   readonly location: GeneratorErrorLocation;
 
   constructor(location: GeneratorErrorLocation, problem: string) {

@@ -5,7 +5,7 @@
  * `jsonrpc error <code>: <message>`, so every message names its cause.
  */
 
-import { errorMessage } from "../core/errors.js";
+import { ArkSdkError, errorMessage } from "../core/errors.js";
 import { isRecord } from "../core/json.js";
 
 /** JSON-RPC and A2A error codes used by the engine. */
@@ -54,14 +54,13 @@ export interface JsonRpcRequest {
 }
 
 /** An error that becomes a JSON-RPC error response. */
-export class JsonRpcError extends Error {
+export class JsonRpcError extends ArkSdkError {
   readonly code: number;
   readonly data?: unknown;
   /** The request id, when it could be read before the failure. */
   readonly id: JsonRpcId;
   constructor(code: number, message: string, options: { data?: unknown; id?: JsonRpcId } = {}) {
     super(message);
-    this.name = "JsonRpcError";
     this.code = code;
     this.data = options.data;
     this.id = options.id ?? null;

@@ -1,5 +1,7 @@
 /** Errors raised while starting or running the local control plane. */
 
+import { ArkSdkError } from "../core/errors.js";
+
 /** Why a control plane could not start or keep running. */
 export type ControlPlaneFailure =
   | "missing-binary"
@@ -14,8 +16,7 @@ export type ControlPlaneFailure =
  * A control-plane failure, naming the process involved, what to do about it,
  * and the last lines of that process's log.
  */
-export class ControlPlaneError extends Error {
-  override readonly name = "ControlPlaneError";
+export class ControlPlaneError extends ArkSdkError {
   constructor(
     readonly failure: ControlPlaneFailure,
     message: string,

@@ -95,7 +95,8 @@ describe("client-side validation", () => {
     assert.ok(paths.includes("spec.tools[0].type:required"), paths.join(" "));
     assert.ok(paths.some((p) => p.startsWith("metadata.name")), paths.join(" "));
     assert.equal(error.kind, "Agent");
-    assert.equal(error.name, "Bad_Name");
+    assert.equal(error.objectName, "Bad_Name");
+    assert.equal(error.name, "ValidationError");
   });
 
   it("reports typos (fields the server would prune) and checks updates and applies too", async () => {

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   AlreadyExistsError, ApiError, ArgumentError, BadRequestError, ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError,
-  ServerError, TimeoutError, TooManyRequestsError, UnauthorizedError, ValidationError, decodeApiError, isAlreadyExists, isConflict, isInvalid,
+  ServerError, ServerTimeoutError, TooManyRequestsError, UnauthorizedError, ValidationError, decodeApiError, isAlreadyExists, isConflict, isInvalid,
   isNotFound, parseRetryAfter,
 } from "../../src/client/errors.js";
 import { backoffDelay } from "../../src/core/backoff.js";
@@ -28,7 +28,7 @@ describe("decodeApiError", () => {
     const cases: [number, string, new (...a: never[]) => ApiError][] = [
       [404, "NotFound", NotFoundError], [409, "AlreadyExists", AlreadyExistsError], [409, "Conflict", ConflictError], [410, "Expired", GoneError],
       [422, "Invalid", InvalidError], [401, "Unauthorized", UnauthorizedError], [403, "Forbidden", ForbiddenError], [429, "TooManyRequests", TooManyRequestsError],
-      [504, "Timeout", TimeoutError], [500, "Timeout", TimeoutError], [500, "InternalError", ServerError], [503, "ServiceUnavailable", ServerError], [400, "BadRequest", BadRequestError],
+      [504, "Timeout", ServerTimeoutError], [500, "Timeout", ServerTimeoutError], [500, "InternalError", ServerError], [503, "ServiceUnavailable", ServerError], [400, "BadRequest", BadRequestError],
     ];
     for (const [code, reason, cls] of cases) {
       const error = decodeApiError(code, status(code, reason), undefined, request);
@@ -39,13 +39,16 @@ describe("decodeApiError", () => {
     }
   });
 
-  it("takes kind and name from details, else from the request", () => {
+  it("takes the object name from details, else from the request; kind is the request's Kind, resource the server's plural", () => {
     const withDetails = decodeApiError(404, status(404, "NotFound", { details: { name: "x", kind: "agents" } }), undefined, request);
-    assert.equal(withDetails.name, "x");
-    assert.equal(withDetails.kind, "agents");
+    assert.equal(withDetails.name, "NotFoundError");
+    assert.equal(withDetails.objectName, "x");
+    assert.equal(withDetails.kind, "Agent");
+    assert.equal(withDetails.resource, "agents");
     const without = decodeApiError(403, status(403, "Forbidden"), undefined, request);
-    assert.equal(without.name, "a");
+    assert.equal(without.objectName, "a");
     assert.equal(without.kind, "Agent");
+    assert.equal(without.resource, "");
     assert.match(String(without.stack), /^ForbiddenError: m-Forbidden/);
   });
 

@@ -95,7 +95,10 @@ describe("CRUD and typed errors", () => {
     const missing = await agents.get("nope").catch((e: unknown) => e);
     assert.ok(missing instanceof NotFoundError);
     assert.equal(missing.status, 404);
-    assert.equal(missing.name, "nope");
+    assert.equal(missing.objectName, "nope");
+    assert.equal(missing.kind, "Agent");
+    assert.equal(missing.resource, "agents");
+    assert.equal(missing.name, "NotFoundError");
     await agents.create(agent("dup"));
     const dup = await agents.create(agent("dup")).catch((e: unknown) => e);
     assert.ok(dup instanceof AlreadyExistsError);

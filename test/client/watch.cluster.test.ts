@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { TestCluster } from "../helpers/cluster.js";
 import {
-  ArkClient, ConnectionError, ForbiddenError, TimeoutError, silentLogger, type Agent, type KubernetesObject, type ObjectMeta, type Query,
+  ArkClient, ClientClosedError, ForbiddenError, WaitTimeoutError, isTimeout, silentLogger, type Agent, type KubernetesObject, type ObjectMeta, type Query,
   type ResourceDescriptor, type WatchEvent,
 } from "ark-sdk";
 import { sharedPoolCount } from "../../src/client/connection-pool.js";
@@ -164,7 +164,7 @@ describe("informer", () => {
     const errors: unknown[] = [];
     informer.on("error", (e) => errors.push(e));
     try {
-      await assert.rejects(informer.ready({ timeoutMs: 1_000 }), (e: unknown) => e instanceof TimeoutError && e.reason === "WaitTimeout");
+      await assert.rejects(informer.ready({ timeoutMs: 1_000 }), (e: unknown) => e instanceof WaitTimeoutError && e.kind === "Agent" && e.timeoutMs === 1_000);
       assert.ok(errors.length >= 2, `retried (${errors.length} errors)`);
       assert.ok(errors.every((e) => e instanceof ForbiddenError));
       const rbac = { group: "rbac.authorization.k8s.io", version: "v1", apiVersion: "rbac.authorization.k8s.io/v1", shortNames: [], namespaced: true, storage: true, subresources: { status: false }, printerColumns: [] };
@@ -195,8 +195,8 @@ describe("informer", () => {
     const drain = async () => {
       for (;;) if ((await events.next()).done) return;
     };
-    await assert.rejects(drain(), (e: unknown) => e instanceof ConnectionError && e.reason === "ClientClosed");
-    const closedSeen = () => errors.some((e) => e instanceof ConnectionError && e.reason === "ClientClosed");
+    await assert.rejects(drain(), (e: unknown) => e instanceof ClientClosedError);
+    const closedSeen = () => errors.some((e) => e instanceof ClientClosedError);
     for (let i = 0; i < 200 && !closedSeen(); i++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(closedSeen(), errors.map(String).join("; "));
     await informer.stop();
@@ -233,11 +233,13 @@ describe("waitFor", () => {
     assert.equal((await appears).metadata.name, "later");
   });
 
-  it("times out with a TimeoutError, and honours an abort signal", async () => {
+  it("times out with a WaitTimeoutError, and honours an abort signal", async () => {
     await ark.agents.create(agent("never"));
     const error = await ark.agents.waitFor("never", (a) => a.spec.prompt === "nope", { timeoutMs: 300 }).catch((e: unknown) => e);
-    assert.ok(error instanceof TimeoutError);
-    assert.equal(error.reason, "WaitTimeout");
+    assert.ok(error instanceof WaitTimeoutError, String(error));
+    assert.ok(isTimeout(error));
+    assert.equal(error.objectName, "never");
+    assert.equal(error.timeoutMs, 300);
     assert.match(error.message, /Agent "never" did not reach the condition within 300 ms/);
     const controller = new AbortController();
     const reason = new Error("stop waiting");
