@@ -180,7 +180,7 @@ describe("retries", () => {
       const created = await t.request<{ metadata: { name: string } }>({ method: "POST", path: "/api/v1/things", body: { metadata: { name: "x" } }, idempotent: false });
       assert.equal(created.metadata.name, "created");
       assert.deepEqual(posts, ["POST"], "the create reached the server once");
-      assert.ok(retries.length >= 1 && retries.every((f) => f.reason === "ConnectionFailed"), JSON.stringify(retries));
+      assert.ok(retries.length >= 1 && retries.every((f) => f.error === "ConnectionError" && f.code === "ECONNREFUSED"), JSON.stringify(retries));
     } finally {
       await t.close();
       late.closeAllConnections();
