@@ -57,8 +57,11 @@ export type FromEnvOptions = Omit<ArkClientOptions, "kubeConfig"> & Omit<LoadCon
 
 /** The built-in kinds ARK resolves values from. */
 export interface CoreClients {
+  /** Secrets. */
   secrets: ResourceClient<Secret>;
+  /** ConfigMaps. */
   configMaps: ResourceClient<ConfigMap>;
+  /** Services. */
   services: ResourceClient<Service>;
   /** Cluster-scoped. */
   namespaces: ResourceClient<Namespace>;
@@ -178,13 +181,21 @@ export abstract class ArkClientBase {
 
 /** The `ark.mckinsey.com/v1alpha1` kinds. */
 export class ArkClientV1alpha1 extends ArkClientBase {
+  /** Agents. */
   readonly agents: ResourceClient<Agent>;
+  /** Models. */
   readonly models: ResourceClient<Model>;
+  /** Queries, with run / wait / stream / cancel. */
   readonly queries: QueryClient;
+  /** Teams. */
   readonly teams: ResourceClient<Team>;
+  /** Tools. */
   readonly tools: ResourceClient<Tool>;
+  /** Memories. */
   readonly memories: ResourceClient<Memory>;
+  /** MCPServers. */
   readonly mcpServers: ResourceClient<MCPServer>;
+  /** A2ATasks, with approve / reject. */
   readonly a2aTasks: A2ATaskClient;
   /** Cluster-scoped. */
   readonly arkConfigs: ResourceClient<ArkConfig>;
@@ -211,7 +222,9 @@ export class ArkClientV1alpha1 extends ArkClientBase {
 
 /** The `ark.mckinsey.com/v1prealpha1` kinds. */
 export class ArkClientV1prealpha1 extends ArkClientBase {
+  /** A2AServers. */
   readonly a2aServers: ResourceClient<A2AServer>;
+  /** ExecutionEngines. */
   readonly executionEngines: ResourceClient<ExecutionEngine>;
 
   /** A client from explicit options; {@link ArkClientBase.fromEnv} loads them from the environment. */
@@ -234,17 +247,27 @@ export class ArkClientV1prealpha1 extends ArkClientBase {
  * const agent = await ark.agents.get("my-agent");
  */
 export class ArkClient extends ArkClientBase {
+  /** Agents. */
   readonly agents: ResourceClient<Agent>;
+  /** Models. */
   readonly models: ResourceClient<Model>;
+  /** Queries, with run / wait / stream / cancel. */
   readonly queries: QueryClient;
+  /** Teams. */
   readonly teams: ResourceClient<Team>;
+  /** Tools. */
   readonly tools: ResourceClient<Tool>;
+  /** Memories. */
   readonly memories: ResourceClient<Memory>;
+  /** MCPServers. */
   readonly mcpServers: ResourceClient<MCPServer>;
+  /** A2ATasks, with approve / reject. */
   readonly a2aTasks: A2ATaskClient;
   /** Cluster-scoped. */
   readonly arkConfigs: ResourceClient<ArkConfig>;
+  /** A2AServers. */
   readonly a2aServers: ResourceClient<A2AServer>;
+  /** ExecutionEngines. */
   readonly executionEngines: ResourceClient<ExecutionEngine>;
   /** The v1alpha1 kinds, sharing this client's connections. */
   readonly v1alpha1: ArkClientV1alpha1;

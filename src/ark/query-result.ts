@@ -13,14 +13,18 @@ import { isRecord } from "../core/json.js";
 
 /** One message of `status.response.raw`: a chat message, or ARK's `{ error, message }` on failure. */
 export interface QueryRawMessage {
+  /** `user`, `assistant`, `tool`, … */
   role?: string;
+  /** The message text; `null` for an assistant message that only calls tools. */
   content?: string | null;
   [field: string]: unknown;
 }
 
 /** The outcome of a Query that reached a terminal phase or paused for approval. */
 export interface QueryResult {
+  /** The Query's name. */
   name: string;
+  /** The Query's namespace. */
   namespace: string;
   /** `done`, `error`, `canceled` or `input-required` (other phases are not results). */
   phase: string;

@@ -15,9 +15,13 @@ import { errorMessage } from "../core/errors.js";
 
 /** A Kubernetes Service address, resolved to a numeric port when one was given. */
 export interface ServiceAddress {
+  /** The Service's name. */
   name: string;
+  /** The Service's namespace. */
   namespace: string;
+  /** The port, when the reference names one. */
   port?: number;
+  /** A path to append to the URL (e.g. `/stream`). */
   path?: string;
 }
 

@@ -12,7 +12,9 @@ import { isRecord, setOwn } from "../core/json.js";
 
 /** A resolved agent parameter (prompt template variable). */
 export interface ResolvedParameter {
+  /** The parameter's name, as the prompt template refers to it. */
   name: string;
+  /** Its value, with any value source (Secret, ConfigMap, query parameter) already read. */
   value: string;
 }
 
@@ -26,19 +28,27 @@ export interface ModelConfig {
   name: string;
   /** Provider: `openai`, `azure`, `bedrock`, `anthropic`, or `""` when the agent has no model. */
   type: string;
+  /** Provider settings, one entry keyed by `type` (see above). */
   config: Record<string, Record<string, unknown>>;
 }
 
 /** The agent an engine runs. */
 export interface AgentConfig {
+  /** The Agent's name. */
   name: string;
+  /** The Agent's namespace. */
   namespace: string;
   /** The prompt with its parameters already substituted. */
   prompt: string;
+  /** The Agent's `spec.description`; `""` when unset. */
   description: string;
+  /** The Agent's parameters, values resolved. */
   parameters: ResolvedParameter[];
+  /** The model the agent uses. */
   model: ModelConfig;
+  /** The Agent's labels. */
   labels: Record<string, string>;
+  /** The Agent's annotations. */
   annotations: Record<string, string>;
   /** The agent's `spec.outputSchema` (JSON Schema for structured output), when set. */
   outputSchema?: Record<string, unknown>;
@@ -46,19 +56,25 @@ export interface AgentConfig {
 
 /** An MCP server and the tool names of it the agent may use. */
 export interface MCPServerConfig {
+  /** The MCPServer's name. */
   name: string;
+  /** Its resolved address. */
   url: string;
   /** `http` (streamable HTTP) or `sse`. */
   transport: string;
   /** Go duration, e.g. `30s`. */
   timeout: string;
+  /** Headers to send, values resolved. */
   headers: Record<string, string>;
+  /** The names of this server's tools the agent may call. */
   tools: string[];
 }
 
 /** A function tool handed inline to an engine (older `/execute` protocol only). */
 export interface ToolDefinition {
+  /** The function's name. */
   name: string;
+  /** What the function does, for the model. */
   description: string;
   /** JSON Schema of the arguments. */
   parameters: Record<string, unknown>;
@@ -66,12 +82,17 @@ export interface ToolDefinition {
 
 /** Everything an engine needs to run one query. */
 export interface ExecutionEngineRequest {
+  /** The agent to run. */
   agent: AgentConfig;
+  /** The user's message (the Query's input). */
   userInput: Message;
+  /** The MCP servers whose tools the agent may use. */
   mcpServers: MCPServerConfig[];
   /** Conversation scope (memory key); `""` when none. */
   conversationId: string;
+  /** The Query's annotations. */
   queryAnnotations: Record<string, string>;
+  /** The ExecutionEngine's annotations (engine settings). */
   executionEngineAnnotations: Record<string, string>;
   /** How long the broker keeps this query's messages (the Query's `spec.ttl`), when set. */
   messageTtlSeconds?: number;
@@ -83,9 +104,11 @@ export interface ExecutionEngineRequest {
 
 /** The answer of the older REST `/execute` protocol. */
 export interface ExecutionEngineResponse {
+  /** The messages the engine produced. */
   messages: Message[];
   /** Non-empty when the execution failed. */
   error: string;
+  /** Tokens used, when the engine reports them. */
   tokenUsage?: TokenUsage;
 }
 
