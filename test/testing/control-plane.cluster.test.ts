@@ -67,6 +67,9 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
   return check();
 }
 
+// Tests that start (or restart) a plane of their own: 80 s is what one start took on a loaded 2-core machine.
+const PLANE_DEADLINE = { timeout: 240_000 };
+
 describe("local control plane", () => {
   let plane: ControlPlane;
   let kc: KubeConfig;
@@ -157,7 +160,7 @@ describe("local control plane", () => {
     assert.equal(onlyStaff.status, 403);
   });
 
-  it("runs a second plane beside the first without clashing", async () => {
+  it("runs a second plane beside the first without clashing", PLANE_DEADLINE, async () => {
     const second = await startControlPlane({ crds: "none" });
     try {
       assert.notEqual(second.server, plane.server);
@@ -171,7 +174,7 @@ describe("local control plane", () => {
     assert.equal((await kubeRequest(kc, "GET", "/version")).status, 200);
   });
 
-  it("survives an API server restart and keeps its data", async () => {
+  it("survives an API server restart and keeps its data", PLANE_DEADLINE, async () => {
     await plane.restartApiServer();
     const got = await kubeRequest(kc, "GET", `/apis/ark.mckinsey.com/v1alpha1/namespaces/${namespace}/agents/sample-agent`);
     assert.equal(got.status, 200);
@@ -179,7 +182,7 @@ describe("local control plane", () => {
 });
 
 describe("control plane lifecycle and failures", () => {
-  it("stop() ends both processes and removes every temporary file", async () => {
+  it("stop() ends both processes and removes every temporary file", PLANE_DEADLINE, async () => {
     const plane = await startControlPlane({ crds: "none" });
     assert.ok(processesMentioning(plane.dir).length >= 2);
     await plane.stop();
@@ -188,7 +191,7 @@ describe("control plane lifecycle and failures", () => {
     await plane.stop(); // idempotent
   });
 
-  it("leaves no orphan when the owning process is killed with SIGKILL", async () => {
+  it("leaves no orphan when the owning process is killed with SIGKILL", PLANE_DEADLINE, async () => {
     const script = `
       import { startControlPlane } from "./src/testing/index.ts";
       const plane = await startControlPlane({ crds: "none" });
@@ -210,7 +213,7 @@ describe("control plane lifecycle and failures", () => {
     assert.ok(await eventually(() => !existsSync(dir), 5_000), "watchdog removed the temp dir");
   });
 
-  it("leaves nothing behind when the owner exits without calling stop()", async () => {
+  it("leaves nothing behind when the owner exits without calling stop()", PLANE_DEADLINE, async () => {
     const script = `
       import { startControlPlane } from "./src/testing/index.ts";
       const plane = await startControlPlane({ crds: "none" });
