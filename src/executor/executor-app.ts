@@ -483,8 +483,10 @@ function drained(res: ServerResponse, ms: number): Promise<boolean> {
 
 async function writeNodeReply(res: ServerResponse, reply: Reply, stall?: StreamStall): Promise<void> {
   if ("body" in reply) {
-    res.writeHead(reply.status, { ...reply.headers, "Content-Length": Buffer.byteLength(reply.body) });
-    res.end(reply.body);
+    // The reply's headers are its own object: no copy. Status, headers and body leave in one end() call.
+    const headers: Record<string, string | number> = reply.headers;
+    headers["Content-Length"] = Buffer.byteLength(reply.body);
+    res.writeHead(reply.status, headers).end(reply.body);
     return;
   }
   if ("response" in reply) {
