@@ -39,7 +39,7 @@ export interface RequestContext {
   name?: string;
 }
 
-/** What an {@link ApiError} is built from (see {@link decodeApiError}). */
+/** What an {@link ApiError} is built from (the client decodes it from the API server's `Status` answer). */
 export interface ApiErrorInit {
   /** HTTP status code of the answer. */
   status: number;
