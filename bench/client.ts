@@ -231,7 +231,7 @@ async function informerMemory(plane: Awaited<ReturnType<typeof startControlPlane
       const grown = process.memoryUsage().heapUsed - before;
       if (informer.size !== INFORMER_OBJECTS) throw new Error(`informer holds ${informer.size} objects`);
       console.log(`${label.padEnd(38)} heap +${(grown / 1e6).toFixed(1)} MB = ${(grown / jsonBytes).toFixed(2)}× of ${(jsonBytes / 1e6).toFixed(1)} MB JSON (${(grown / strippedBytes).toFixed(2)}× of ${(strippedBytes / 1e6).toFixed(1)} MB without managedFields)`);
-      await informer.stop();
+      await informer.close();
       await client.close();
     }
   } finally {
@@ -288,6 +288,6 @@ try {
   await informerMemory(plane);
   await clientCost(plane);
 } finally {
-  await plane.stop();
+  await plane.close();
 }
 console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);

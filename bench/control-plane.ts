@@ -20,7 +20,7 @@ async function timeStart(crds: "ark" | "none"): Promise<{ start: number; stop: n
   const t0 = performance.now();
   const plane = await startControlPlane({ crds });
   const t1 = performance.now();
-  await plane.stop();
+  await plane.close();
   return { start: t1 - t0, stop: performance.now() - t1 };
 }
 

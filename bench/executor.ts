@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     await coldResolver.close();
     bare.server.close();
     await ark.close();
-    await plane.stop();
+    await plane.close();
   }
 }
 

@@ -121,5 +121,5 @@ try {
   await app.close({ gracePeriodMs: 500 });
   await resolver.close();
   await ark.close();
-  await plane.stop();
+  await plane.close();
 }

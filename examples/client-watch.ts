@@ -40,6 +40,6 @@ try {
   await watching;
   console.log(`informer now holds ${informer.size} agents`);
 } finally {
-  await informer.stop();
+  await informer.close();
   await ark.close();
 }

@@ -81,6 +81,6 @@ try {
   await resolver.close();
   await broker.close();
   await ark.close();
-  await plane.stop();
+  await plane.close();
   step(`stopped everything (${since()} in total)`);
 }

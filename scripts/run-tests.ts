@@ -59,7 +59,7 @@ if (clusterFiles > 0) {
   const infoPath = join(plane.dir, "plane.json");
   await publishControlPlane(plane, infoPath);
   env[SHARED_PLANE_ENV] = infoPath;
-  stopPlane = () => plane.stop();
+  stopPlane = () => plane.close();
   console.log(`control plane ready at ${plane.server} in ${Date.now() - started} ms`);
 } else {
   // Tells test/helpers/cluster.ts to refuse to start a plane of its own.

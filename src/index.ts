@@ -18,3 +18,5 @@ export {
 // Durations as ARK writes them, and the error root's guard.
 export { parseGoDuration, goDurationToSeconds, GoDurationError } from "./core/go-duration.js";
 export { isArkSdkError } from "./core/errors.js";
+// The shape of every long-lived object: close() and `await using`.
+export type { Closeable } from "./core/closeable.js";

@@ -18,6 +18,7 @@ import { loadConfig, resolveNamespace, type LoadConfigOptions } from "../client/
 import type { PoolOptions } from "../client/connection-pool.js";
 import { configMapDescriptor, namespaceDescriptor, secretDescriptor, serviceDescriptor, type ConfigMap, type Namespace, type Secret, type Service } from "../client/core-kinds.js";
 import { ConfigurationClient } from "./configurations.js";
+import type { Closeable } from "../core/closeable.js";
 import type { ResourceDescriptor } from "../core/descriptor.js";
 import { consoleLogger, type Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
@@ -95,7 +96,7 @@ async function optionsFromEnv(options: FromEnvOptions): Promise<ArkClientOptions
 }
 
 /** Common parts of every ARK client ({@link ArkClient}, {@link ArkClientV1alpha1}, {@link ArkClientV1prealpha1}): namespace, core kinds, stores, any other kind. */
-export abstract class ArkClientBase {
+export abstract class ArkClientBase implements Closeable {
   /** The default namespace of this client. */
   readonly namespace: string;
   /** @internal */
@@ -176,6 +177,11 @@ export abstract class ArkClientBase {
    */
   async close(): Promise<void> {
     if (this.ownsTransport) await this.shared.transport.close();
+  }
+
+  /** `await using ark = await ArkClient.fromEnv()`: {@link ArkClientBase.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }
 

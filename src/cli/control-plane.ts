@@ -49,7 +49,7 @@ async function up(argv: string[], io: CliIo): Promise<number> {
     io.out(`control plane ready in ${Date.now() - started} ms\n  server:     ${plane.server}\n  kubeconfig: ${plane.kubeconfigPath}\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n\nPress Ctrl-C to stop.\n`);
   }
   await untilInterrupted();
-  await plane.stop();
+  await plane.close();
   io.err("control plane stopped\n");
   return 0;
 }

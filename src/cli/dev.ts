@@ -88,7 +88,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await dispatcher?.close();
     await broker?.close();
     await ark?.close();
-    await plane?.stop();
+    await plane?.close();
   };
   try {
     if (output === "text") io.err("starting the control plane, dispatcher and broker...\n");

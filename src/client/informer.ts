@@ -6,6 +6,7 @@
  */
 
 import type { BackoffOptions } from "../core/backoff.js";
+import type { Closeable } from "../core/closeable.js";
 import { WaitTimeoutError, isClientClosed } from "./errors.js";
 import type { Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
@@ -54,7 +55,7 @@ type HandlerMap<T> = { [E in keyof InformerHandlers<T>]: Set<InformerHandlers<T>
  * A cache of one kind in one scope. Handlers registered in the same tick as
  * the informer was created see every object from the first list on.
  */
-export class Informer<T extends KubernetesObject> {
+export class Informer<T extends KubernetesObject> implements Closeable {
   private readonly store = new Map<string, T>();
   private readonly handlers: HandlerMap<T> = { add: new Set(), update: new Set(), delete: new Set(), synced: new Set(), error: new Set() };
   private readonly controller = new AbortController();
@@ -204,9 +205,14 @@ export class Informer<T extends KubernetesObject> {
     return objectKey(object);
   }
 
-  /** Stops watching and resolves when the loop has ended. The cache stays readable. */
-  async stop(): Promise<void> {
-    this.controller.abort(new Error("informer stopped"));
+  /** Stops watching and resolves when the loop has ended. The cache stays readable. Safe to call twice. */
+  async close(): Promise<void> {
+    this.controller.abort(new Error("informer closed"));
     await this.loop;
+  }
+
+  /** `await using informer = client.informer()`: {@link Informer.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

@@ -101,7 +101,12 @@ export class ObjectCache {
     this.feeds.clear();
     const slots = [...this.slots.values()];
     this.slots.clear();
-    await Promise.all(slots.map((s) => s.informer.stop()));
+    await Promise.all(slots.map((s) => s.informer.close()));
+  }
+
+  /** `await using`: {@link ObjectCache.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   private key(client: { descriptor: { apiVersion: string; plural: string } }, namespace: string): string {
@@ -158,7 +163,7 @@ export class ObjectCache {
         this.slots.delete(key);
         this.feeds.get(key)?.stop();
         this.feeds.delete(key);
-        void informer.stop();
+        void informer.close();
         resolve(false);
       };
       const onError = (error: unknown) => {

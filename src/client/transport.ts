@@ -346,6 +346,11 @@ export class Transport {
     this.lease = undefined;
     await lease?.release();
   }
+
+  /** `await using`: {@link Transport.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

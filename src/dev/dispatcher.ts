@@ -13,6 +13,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ArkClient } from "../ark/ark-client.js";
 import { backoffDelay } from "../core/backoff.js";
+import type { Closeable } from "../core/closeable.js";
 import { isAlreadyExists } from "../client/errors.js";
 import type { Informer } from "../client/informer.js";
 import { consoleLogger, type Logger } from "../core/logger.js";
@@ -78,7 +79,7 @@ export interface DispatcherStats {
 }
 
 /** A running dispatcher. */
-export interface QueryDispatcher {
+export interface QueryDispatcher extends Closeable {
   /** The namespace dispatched, or `undefined` for all. */
   readonly namespace: string | undefined;
   readonly stats: DispatcherStats;
@@ -194,10 +195,14 @@ class Dispatcher implements QueryDispatcher {
     await Promise.all([this.queries.ready({ timeoutMs: 30_000 }), this.tasks.ready({ timeoutMs: 30_000 })]);
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.queries.stop(), this.tasks.stop()]);
+    await Promise.all([this.queries.close(), this.tasks.close()]);
     for (const flight of this.flights.values()) this.stop(flight, "shutdown");
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

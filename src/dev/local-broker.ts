@@ -62,6 +62,8 @@ export interface LocalBroker {
   publish(ark: ArkClient, namespace: string): Promise<void>;
   /** Ends open streams and stops the server. */
   close(): Promise<void>;
+  /** `await using broker = await startLocalBroker()`: `close()`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface StreamState {
@@ -168,6 +170,10 @@ class LocalBrokerServer implements LocalBroker {
     await create(() =>
       ark.core.configMaps.create({ metadata: { name: STREAMING_CONFIG_NAME, namespace }, data: { enabled: "true", serviceRef: "name: ark-broker\nport: http\n" } }),
     );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,7 @@ import { QueryStatusWriter, type QueryPhaseWriter } from "../ark/query-status.js
 import { authorizeOverride } from "../ark/team-membership.js";
 import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, ResolvedParameter } from "./types.js";
 import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
+import type { Closeable } from "../core/closeable.js";
 import { isRecord, setOwn } from "../core/json.js";
 
 /** Options of {@link ClusterQueryResolver}. */
@@ -71,7 +72,7 @@ type Read<S> = Partial<S>;
 const LEGACY_PROVIDER_TYPES = new Set(["openai", "azure", "bedrock", "anthropic"]);
 
 /** Turns QueryRefs into requests by reading the cluster. */
-export class ClusterQueryResolver implements QueryResolver {
+export class ClusterQueryResolver implements QueryResolver, Closeable {
   readonly statusWriter: QueryPhaseWriter;
   private readonly ark: ArkClient;
   private readonly ownsClient: boolean;
@@ -176,6 +177,11 @@ export class ClusterQueryResolver implements QueryResolver {
   async close(): Promise<void> {
     await this.cache.close();
     if (this.ownsClient) await this.ark.close();
+  }
+
+  /** `await using`: {@link ClusterQueryResolver.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   // ---- steps ---------------------------------------------------------------

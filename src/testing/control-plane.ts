@@ -3,6 +3,7 @@
  * ARK's CRDs installed: what envtest is for Go, for ark-sdk's tests and yours.
  */
 import { randomBytes } from "node:crypto";
+import type { Closeable } from "../core/closeable.js";
 import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,7 +49,7 @@ export interface ControlPlaneOptions {
 }
 
 /** A running control plane. */
-export interface ControlPlane {
+export interface ControlPlane extends Closeable {
   /** The API server's URL, `https://127.0.0.1:<port>`. */
   readonly server: string;
   /** An admin kubeconfig (group `system:masters`), verifying the server's TLS certificate. */
@@ -61,7 +62,7 @@ export interface ControlPlane {
   readonly caPem: string;
   /** etcd's client URL. */
   readonly etcdUrl: string;
-  /** The plane's temporary folder (removed by {@link ControlPlane.stop}). */
+  /** The plane's temporary folder (removed by {@link ControlPlane.close}). */
   readonly dir: string;
   /**
    * A kubeconfig for a non-admin user in `groups`: a static token when the user
@@ -77,7 +78,7 @@ export interface ControlPlane {
   /** Compacts etcd up to its current revision: older resourceVersions then answer 410 Gone. */
   compactEtcd(): Promise<number>;
   /** Ends both processes and removes every temporary file. Idempotent. */
-  stop(): Promise<void>;
+  close(): Promise<void>;
 }
 
 async function waitFor(check: () => Promise<boolean>, proc: SupervisedProcess, timeoutMs: number, what: string): Promise<void> {
@@ -252,11 +253,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         if (!res.ok) throw new ControlPlaneError("process-exited", `etcd compaction failed: ${res.status} ${await res.text()}`, "etcd", etcd.logTail());
         return revision;
       },
-      async stop() {
+      async close() {
         if (stopped) return;
         stopped = true;
         await cleanup();
       },
+      [Symbol.asyncDispose]: () => plane.close(),
     };
     return plane;
   } catch (err) {

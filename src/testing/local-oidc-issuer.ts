@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Closeable } from "../core/closeable.js";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
 
 /** Algorithms the local issuer can sign with. */
@@ -35,7 +36,7 @@ export interface SignOptions {
 }
 
 /** A running local issuer. */
-export interface LocalOidcIssuer {
+export interface LocalOidcIssuer extends Closeable {
   /** `http://127.0.0.1:<port>`: the `iss` of its tokens and the base of discovery. */
   readonly issuer: string;
   /** Where its JWKS is served. */
@@ -121,7 +122,13 @@ export async function startLocalOidcIssuer(options: LocalOidcIssuerOptions = {})
   };
   await addKey();
 
-  return {
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (!server.listening) return resolve();
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+  const running: LocalOidcIssuer = {
     issuer,
     jwksUrl,
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
@@ -156,13 +163,10 @@ export async function startLocalOidcIssuer(options: LocalOidcIssuerOptions = {})
     setJwksAvailable: (available) => {
       jwksAvailable = available;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close,
+    [Symbol.asyncDispose]: () => running.close(),
   };
+  return running;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import type { Closeable } from "../core/closeable.js";
 import { ApiConnection } from "./api-requests.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
 import { clientCaFiles, issueClientCert } from "./pki.js";
@@ -35,7 +36,7 @@ export async function publishControlPlane(plane: ControlPlane, path: string): Pr
 }
 
 /** A control plane as one test file sees it. */
-export interface TestCluster {
+export interface TestCluster extends Closeable {
   readonly server: string;
   readonly kubeconfigPath: string;
   readonly kubeConfig: KubeConfig;
@@ -51,7 +52,7 @@ export interface TestCluster {
 
 /**
  * Attaches to the run's shared control plane, or starts one when none is
- * published. Call `close()` in an `after()` hook.
+ * published. Call `close()` in an `after()` hook (or `await using cluster = await testCluster()`).
  */
 export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<TestCluster> {
   const infoPath = env[SHARED_PLANE_ENV];
@@ -67,7 +68,7 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
   if (!plane) kubeConfig.loadFromFile(info.kubeconfigPath);
   const api = new ApiConnection(info.server, info.caPem, info.adminToken);
   let seq = 0;
-  return {
+  const cluster: TestCluster = {
     server: info.server,
     kubeconfigPath: info.kubeconfigPath,
     kubeConfig,
@@ -89,7 +90,9 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
     },
     async close() {
       await api.close();
-      await plane?.stop();
+      await plane?.close();
     },
+    [Symbol.asyncDispose]: () => cluster.close(),
   };
+  return cluster;
 }

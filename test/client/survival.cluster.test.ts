@@ -42,7 +42,7 @@ before(async () => {
 
 after(async () => {
   await ark?.close();
-  await plane?.stop();
+  await plane?.close();
 });
 
 describe("kube-apiserver restart", () => {
@@ -87,7 +87,7 @@ describe("kube-apiserver restart", () => {
       await eventually("informer caught up", () => informerState(informer).join() === expected.join(), 30_000);
       assert.equal(informer.size, expected.length);
     } finally {
-      await informer.stop();
+      await informer.close();
     }
   });
 
@@ -109,7 +109,7 @@ describe("kube-apiserver restart", () => {
       await eventually("add after outage", () => added.includes("back"), 30_000);
       assert.deepEqual(informerState(informer), await freshState(ns));
     } finally {
-      await informer.stop();
+      await informer.close();
     }
   });
 });
@@ -164,7 +164,7 @@ describe("etcd compaction (410 Gone)", () => {
     } finally {
       controller.abort();
       await consumer;
-      await informer.stop();
+      await informer.close();
       await cutOff.close();
       await proxy.close();
     }

@@ -138,7 +138,7 @@ describe("informer", () => {
       assert.equal(informer.size, 1);
       assert.ok(informer.resourceVersion);
     } finally {
-      await informer.stop();
+      await informer.close();
     }
   });
 
@@ -152,7 +152,7 @@ describe("informer", () => {
       assert.deepEqual(names.get("t", informerNs)?.spec, {});
       assert.ok(raw.get("t", informerNs)?.metadata.managedFields?.length);
     } finally {
-      await Promise.all([names.stop(), raw.stop()]);
+      await Promise.all([names.close(), raw.close()]);
     }
   });
 
@@ -176,7 +176,7 @@ describe("informer", () => {
       await informer.ready({ timeoutMs: 10_000 });
       assert.deepEqual(informer.list().map((a) => a.metadata.name), ["secret-agent"]);
     } finally {
-      await informer.stop();
+      await informer.close();
       await asDan.close();
     }
   });
@@ -199,7 +199,7 @@ describe("informer", () => {
     const closedSeen = () => errors.some((e) => e instanceof ClientClosedError);
     for (let i = 0; i < 200 && !closedSeen(); i++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(closedSeen(), errors.map(String).join("; "));
-    await informer.stop();
+    await informer.close();
   });
 
   it("many informers share one connection pool", async () => {
@@ -209,7 +209,7 @@ describe("informer", () => {
       await Promise.all(informers.map((i) => i.ready({ timeoutMs: 10_000 })));
       assert.equal(sharedPoolCount(), before);
     } finally {
-      await Promise.all(informers.map((i) => i.stop()));
+      await Promise.all(informers.map((i) => i.close()));
     }
   });
 });

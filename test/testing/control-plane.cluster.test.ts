@@ -82,7 +82,7 @@ describe("local control plane", () => {
     assert.equal(ns.status, 201);
   });
   after(async () => {
-    await plane?.stop();
+    await plane?.close();
   });
 
   it("serves every ARK kind: create through the API server and read back", async () => {
@@ -169,7 +169,7 @@ describe("local control plane", () => {
       const names = (list.body as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name);
       assert.ok(!names.includes(namespace), "the second plane has its own etcd");
     } finally {
-      await second.stop();
+      await second.close();
     }
     assert.equal((await kubeRequest(kc, "GET", "/version")).status, 200);
   });
@@ -185,10 +185,10 @@ describe("control plane lifecycle and failures", () => {
   it("stop() ends both processes and removes every temporary file", PLANE_DEADLINE, async () => {
     const plane = await startControlPlane({ crds: "none" });
     assert.ok(processesMentioning(plane.dir).length >= 2);
-    await plane.stop();
+    await plane.close();
     assert.equal(existsSync(plane.dir), false);
     assert.ok(await eventually(() => processesMentioning(plane.dir).length === 0, 2_000));
-    await plane.stop(); // idempotent
+    await plane.close(); // idempotent
   });
 
   it("leaves no orphan when the owning process is killed with SIGKILL", PLANE_DEADLINE, async () => {
