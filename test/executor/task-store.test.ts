@@ -100,4 +100,13 @@ describe("snapshotTask", () => {
     assert.equal(r.task.status.state, "working");
     assert.equal(r.task.history.length, 3);
   });
+
+  it("copies artifacts part by part, and leaves out a history the task does not have", () => {
+    const r = record("t");
+    const task = { ...r.task, history: undefined, artifacts: [{ artifactId: "a", parts: [{ kind: "text" as const, text: "x" }] }] };
+    const copy = snapshotTask(task, 1);
+    assert.equal("history" in copy && copy.history !== undefined, false);
+    copy.artifacts?.[0]?.parts.push({ kind: "text", text: "y" });
+    assert.equal(task.artifacts[0]?.parts.length, 1, "the task's artifact is not shared with the snapshot");
+  });
 });
