@@ -80,6 +80,12 @@ export class KubeCredentials {
     return this.pending;
   }
 
+  /** The cached credentials if they are still current (what {@link current} would return without waiting), else `undefined`. */
+  peek(): CredentialSnapshot | undefined {
+    const cached = this.cached;
+    return cached && (!this.dynamic || Date.now() - cached.at < this.ttlMs) ? cached.snapshot : undefined;
+  }
+
   /** Drops the cache so the next {@link current} asks client-node (and its plugins) again. */
   invalidate(): void {
     this.cached = undefined;

@@ -103,7 +103,7 @@ export class BadRequestError extends ApiError {}
 export class UnauthorizedError extends ApiError {}
 /** 403: authenticated, but RBAC (or admission) forbids the request. */
 export class ForbiddenError extends ApiError {}
-/** 5xx other than a timeout. */
+/** 5xx other than a timeout, or a 404 without a `Status` body (reason `RouteNotFound`: no route for the path yet, as while the server starts). */
 export class ServerError extends ApiError {}
 
 /** 422 `Invalid`: the object failed server-side validation; {@link InvalidError.causes} names each field. */
@@ -160,13 +160,16 @@ export class TransportError extends ArkSdkError {
   }
 }
 
-/** No HTTP answer: connection refused or reset, TLS failure, DNS failure. */
+/** No (complete) HTTP answer: connection refused or reset, TLS failure, DNS failure, or an answer cut off mid-body. */
 export class ConnectionError extends TransportError {
   /** The low-level error code (e.g. `ECONNREFUSED`, `UND_ERR_SOCKET`), when known. */
   readonly code: string | undefined;
-  constructor(init: TransportErrorInit & { code?: string | undefined }) {
+  /** `true` when the answer's status line arrived and its body was cut off. */
+  readonly interrupted: boolean;
+  constructor(init: TransportErrorInit & { code?: string | undefined; interrupted?: boolean }) {
     super(init);
     this.code = init.code;
+    this.interrupted = init.interrupted ?? false;
   }
 }
 
@@ -187,6 +190,22 @@ export class TimeoutError extends TransportError {
   }
 }
 markTimeout(TimeoutError);
+
+/**
+ * A write (update, patch, apply, delete) whose connection failed after the
+ * request was sent, or whose answer was cut off: the server may or may not
+ * have applied it. The client does not replay it (a replayed update would
+ * meet its own write as a 409, a replayed delete its own deletion as a 404);
+ * read the object to learn the outcome. `cause` is the connection failure.
+ */
+export class AmbiguousWriteError extends TransportError {
+  /** The low-level error code of the failure (e.g. `UND_ERR_SOCKET`), when known. */
+  readonly code: string | undefined;
+  constructor(init: TransportErrorInit & { code?: string | undefined }) {
+    super(init);
+    this.code = init.code;
+  }
+}
 
 /** The client (its transport) was closed while the call or watch was running, or before it started. */
 export class ClientClosedError extends TransportError {}
@@ -226,6 +245,29 @@ export class ValidationError extends ArkSdkError {
     this.problems = problems;
     this.kind = kind;
     this.objectName = objectName;
+  }
+}
+
+/**
+ * A request body larger than the API server accepts (3 MiB), refused before
+ * anything was sent. The object must shrink (large data belongs in a Secret,
+ * a ConfigMap or outside the cluster).
+ */
+export class RequestEntityTooLargeError extends ArkSdkError {
+  /** Size of the serialised body, bytes. */
+  readonly bytes: number;
+  /** The limit it exceeded, bytes. */
+  readonly limit: number;
+  /** Kind of the object, e.g. `Agent`. */
+  readonly kind: string;
+  /** Name of the object, or "". */
+  readonly objectName: string;
+  constructor(init: { bytes: number; limit: number; kind: string; objectName: string }) {
+    super(`${init.kind}${init.objectName ? ` "${init.objectName}"` : ""}: the request body is ${init.bytes} bytes, more than the API server accepts (${init.limit})`);
+    this.bytes = init.bytes;
+    this.limit = init.limit;
+    this.kind = init.kind;
+    this.objectName = init.objectName;
   }
 }
 
@@ -279,6 +321,8 @@ export function decodeApiError(status: number, rawBody: string, retryAfterHeader
 
 function errorFor(init: ApiErrorInit, body: Status | undefined, retryAfterHeader: string | undefined): ApiError {
   const { status, reason } = init;
+  // Without a Status body a 404 names no object: the server has no route for the path (yet: routes are installed just after a restart).
+  if (status === 404 && body === undefined) return new ServerError({ ...init, reason: "RouteNotFound", message: `${init.message} (the API server has no route for this path: it is starting, or the kind is not installed)` });
   if (status === 404) return new NotFoundError(init);
   if (status === 409) return reason === "AlreadyExists" ? new AlreadyExistsError(init) : new ConflictError(init);
   if (status === 410) return new GoneError(init);
@@ -348,3 +392,13 @@ export const isConnectionError = errorGuard(ConnectionError);
 export const isClientClosed = errorGuard(ClientClosedError);
 /** `true` for a client-side {@link ValidationError}. */
 export const isValidationError = errorGuard(ValidationError);
+/** `true` for an {@link AmbiguousWriteError}: a write that may or may not have been applied. */
+export const isAmbiguousWrite = errorGuard(AmbiguousWriteError);
+/** `true` for a {@link RequestEntityTooLargeError} (a body over the API server's limit, refused before sending). */
+export const isRequestEntityTooLarge = errorGuard(RequestEntityTooLargeError);
+/**
+ * `true` for a 404 without a `Status` body (a {@link ServerError}, reason
+ * `RouteNotFound`): the server had no route for the path (it is starting, or
+ * the kind is not installed). Never the object's absence.
+ */
+export const isRouteNotFound = (e: unknown): e is ServerError => isServerError(e) && e.status === 404;

@@ -17,9 +17,10 @@ export type { BackoffOptions } from "../core/backoff.js";
 export {
   ArkSdkError, ArgumentError, ConfigError, ApiError, NotFoundError, AlreadyExistsError, ConflictError, GoneError, BadRequestError,
   UnauthorizedError, ForbiddenError, ServerError, InvalidError, TooManyRequestsError, ServerTimeoutError,
-  TransportError, ConnectionError, TimeoutError, ClientClosedError, WaitTimeoutError, ValidationError,
+  TransportError, ConnectionError, TimeoutError, ClientClosedError, WaitTimeoutError, ValidationError, AmbiguousWriteError, RequestEntityTooLargeError,
   isApiError, isNotFound, isAlreadyExists, isConflict, isGone, isBadRequest, isInvalid, isForbidden, isUnauthorized, isTooManyRequests,
-  isServerError, isTimeout, isTransportError, isConnectionError, isClientClosed, isValidationError,
+  isServerError, isTimeout, isTransportError, isConnectionError, isClientClosed, isValidationError, isAmbiguousWrite, isRequestEntityTooLarge,
+  isRouteNotFound,
   type InvalidCause, type RequestContext, type ApiErrorInit, type TransportErrorInit,
 } from "./errors.js";
 export type { Impersonation, RetryOptions } from "./transport.js";

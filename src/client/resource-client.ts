@@ -7,6 +7,7 @@
 
 import type { ResourceDescriptor } from "../core/descriptor.js";
 import type { ValidateOptions, ValidationProblem } from "../schema/index.js";
+import { checkJsonPatch, checkMergePatch, encodeBody, escapeFieldSelectorValue, formatLabelSelector, isPlainObject } from "./input.js";
 import { ArgumentError, GoneError, NotFoundError, ValidationError, WaitTimeoutError } from "./errors.js";
 import { Informer, type InformerOptions } from "./informer.js";
 import { silentLogger, type Logger } from "../core/logger.js";
@@ -53,11 +54,7 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: "application/strategic-merge-patch+json",
 };
 
-/** Turns a label selector in either form into the API's string form. */
-export function formatLabelSelector(selector: LabelSelectorInput | undefined): string | undefined {
-  if (selector === undefined || typeof selector === "string") return selector;
-  return Object.entries(selector).map(([key, value]) => `${key}=${value}`).join(",");
-}
+export { formatLabelSelector } from "./input.js";
 
 /** A client of one kind, in one namespace (or all namespaces, or cluster scope). */
 export class ResourceClient<T extends KubernetesObject> {
@@ -176,9 +173,11 @@ export class ResourceClient<T extends KubernetesObject> {
     const body = this.withTypeMeta(object);
     const name = body.metadata?.name ?? body.metadata?.generateName ?? "";
     if (name === "") throw new ArgumentError("metadata.name", "is required (or metadata.generateName)");
+    if (body.metadata?.name !== undefined) checkName("metadata.name", body.metadata.name);
+    const payload = this.encode(body, name);
     this.validate(body, options, false);
     return this.send<T>(
-      { method: "POST", path: collectionPath(this.descriptor, this.objectNamespace(options, body)), query: this.writeQuery(options), body, idempotent: false, name },
+      { method: "POST", path: collectionPath(this.descriptor, this.objectNamespace(options, body)), query: this.writeQuery(options), payload, idempotent: false, name },
       options,
     );
   }
@@ -187,9 +186,10 @@ export class ResourceClient<T extends KubernetesObject> {
   async update(object: T, options: WriteOptions = {}): Promise<T> {
     const body = this.withTypeMeta(object);
     const name = checkName("metadata.name", body.metadata?.name);
+    const payload = this.encode(body, name);
     this.validate(body, options, false);
     return this.send<T>(
-      { method: "PUT", path: objectPath(this.descriptor, this.objectNamespace(options, body), name), query: this.writeQuery(options), body, idempotent: true, name },
+      { method: "PUT", path: objectPath(this.descriptor, this.objectNamespace(options, body), name), query: this.writeQuery(options), payload, idempotent: false, name },
       options,
     );
   }
@@ -210,12 +210,13 @@ export class ResourceClient<T extends KubernetesObject> {
   async apply(object: ApplyObject<T>, options: ApplyOptions = {}): Promise<T> {
     const body = this.withTypeMeta(object as KubernetesObject);
     const name = checkName("metadata.name", body.metadata?.name);
+    const payload = this.encode(body, name);
     this.validate(body, options, true);
     const query = { ...this.writeQuery(options), fieldManager: options.fieldManager ?? this.fieldManager, force: options.force ? true : undefined };
     return this.send<T>(
       {
-        method: "PATCH", path: objectPath(this.descriptor, this.objectNamespace(options, body), name), query, body,
-        contentType: "application/apply-patch+yaml", idempotent: true, name,
+        method: "PATCH", path: objectPath(this.descriptor, this.objectNamespace(options, body), name), query, payload,
+        contentType: "application/apply-patch+yaml", idempotent: false, name,
       },
       options,
     );
@@ -231,7 +232,7 @@ export class ResourceClient<T extends KubernetesObject> {
       body.gracePeriodSeconds = Math.ceil(options.gracePeriodMs / 1000);
     }
     if (options.dryRun) body.dryRun = [options.dryRun];
-    await this.send<unknown>({ method: "DELETE", path: this.path(name, options), body, idempotent: true, name }, options);
+    await this.send<unknown>({ method: "DELETE", path: this.path(name, options), payload: this.encode(body, name), idempotent: false, name }, options);
   }
 
   /** Replaces the status of an object (the status subresource ignores changes outside `status`). */
@@ -239,8 +240,9 @@ export class ResourceClient<T extends KubernetesObject> {
     this.requireStatus();
     const body = this.withTypeMeta(object);
     const name = checkName("metadata.name", body.metadata?.name);
+    const payload = this.encode(body, name);
     return this.send<T>(
-      { method: "PUT", path: objectPath(this.descriptor, this.objectNamespace(options, body), name, "status"), query: this.writeQuery(options), body, idempotent: true, name },
+      { method: "PUT", path: objectPath(this.descriptor, this.objectNamespace(options, body), name, "status"), query: this.writeQuery(options), payload, idempotent: false, name },
       options,
     );
   }
@@ -325,10 +327,12 @@ export class ResourceClient<T extends KubernetesObject> {
     });
     try {
       // The field selector on metadata.name works for every kind, custom resources included.
-      const page = await this.listPage({ namespace: options.namespace, fieldSelector: `metadata.name=${name}`, signal: controller.signal, timeoutMs: 0 });
+      // The name is escaped, so it cannot add terms to the selector (checkName already refused the worst).
+      const fieldSelector = `metadata.name=${escapeFieldSelectorValue(name)}`;
+      const page = await this.listPage({ namespace: options.namespace, fieldSelector, signal: controller.signal, timeoutMs: 0 });
       let current = page.items[0];
       if (done(current)) return current;
-      const events = this.watch({ namespace: options.namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: page.resourceVersion, signal: controller.signal });
+      const events = this.watch({ namespace: options.namespace, fieldSelector, resourceVersion: page.resourceVersion, signal: controller.signal });
       for await (const event of events) {
         if (event.type === "BOOKMARK") continue;
         current = event.type === "DELETED" ? undefined : event.object;
@@ -369,25 +373,32 @@ export class ResourceClient<T extends KubernetesObject> {
     };
   }
 
-  private async send<R>(request: HttpRequest, options: CallOptions): Promise<R> {
-    return this.options.transport.request<R>({ ...request, kind: this.descriptor.kind, signal: options.signal, timeoutMs: options.timeoutMs });
+  // Not async: one promise layer less per call; its callers are async, so a throw here still rejects their promise.
+  private send<R>(request: HttpRequest, options: CallOptions): Promise<R> {
+    request.kind = this.descriptor.kind;
+    request.signal = options.signal;
+    request.timeoutMs = options.timeoutMs;
+    return this.options.transport.request<R>(request);
   }
 
   private async sendPatch(name: string, patch: unknown, options: PatchOptions, subresource: string | undefined): Promise<T> {
     const type = options.type ?? "merge";
-    if (!(type in PATCH_CONTENT_TYPES)) throw new ArgumentError("type", `unknown patch type "${type}" (merge, json or strategic)`);
-    if (type === "json" ? !Array.isArray(patch) : typeof patch !== "object" || patch === null || Array.isArray(patch)) {
-      throw new ArgumentError("patch", type === "json" ? "a JSON patch is an array of operations" : "a merge patch is an object");
-    }
+    if (!Object.hasOwn(PATCH_CONTENT_TYPES, type)) throw new ArgumentError("type", `unknown patch type "${type}" (merge, json or strategic)`);
+    if (type === "json") checkJsonPatch(patch);
+    else checkMergePatch(patch);
+    const path = this.path(name, options, subresource);
     return this.send<T>(
       {
-        method: "PATCH", path: this.path(name, options, subresource), query: this.writeQuery(options), body: patch,
-        contentType: PATCH_CONTENT_TYPES[type],
-        // A JSON patch may append to lists, so replaying it could apply it twice.
-        idempotent: type !== "json", name,
+        method: "PATCH", path, query: this.writeQuery(options), payload: this.encode(patch, name),
+        contentType: PATCH_CONTENT_TYPES[type], idempotent: false, name,
       },
       options,
     );
+  }
+
+  /** The JSON text of a request body, checked before anything is sent (see {@link encodeBody}). */
+  private encode(body: unknown, name: string): string {
+    return encodeBody(body, { kind: this.descriptor.kind, name }, this.logger);
   }
 
   private writeQuery(options: WriteOptions): QueryParams {
@@ -428,7 +439,7 @@ export class ResourceClient<T extends KubernetesObject> {
   }
 
   private withTypeMeta<O extends KubernetesObject>(object: O): O & { apiVersion: string; kind: string } {
-    if (typeof object !== "object" || object === null || Array.isArray(object)) throw new ArgumentError("object", `expected a ${this.descriptor.kind} object`);
+    if (!isPlainObject(object)) throw new ArgumentError("object", `expected a plain ${this.descriptor.kind} object`);
     const { apiVersion, kind } = this.descriptor;
     if (object.apiVersion !== undefined && object.apiVersion !== apiVersion) throw new ArgumentError("apiVersion", `"${object.apiVersion}" does not match this client's "${apiVersion}"`);
     if (object.kind !== undefined && object.kind !== kind) throw new ArgumentError("kind", `"${object.kind}" does not match this client's "${kind}"`);

@@ -5,13 +5,17 @@
  * have acted on).
  */
 
-import { setMaxListeners } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
-import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
+import { backoffDelay, sleep, timerDelay, type BackoffOptions } from "../core/backoff.js";
 import { leasePool, type PoolLease, type PoolOptions } from "./connection-pool.js";
 import { KubeCredentials, type CredentialSnapshot } from "./credentials.js";
-import { ClientClosedError, ConnectionError, TimeoutError, decodeApiError, isTooManyRequests, type ApiError, type RequestContext } from "./errors.js";
+import {
+  AmbiguousWriteError, ClientClosedError, ConnectionError, TimeoutError, TransportError, decodeApiError, isRouteNotFound, isTooManyRequests, parseRetryAfter,
+  type ApiError, type RequestContext,
+} from "./errors.js";
+import { encodeBody } from "./input.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { SDK_VERSION } from "../core/version.js";
 import { errorMessage } from "../core/errors.js";
@@ -58,14 +62,21 @@ export interface HttpRequest {
   /** Path below the server URL, starting with `/`. */
   path: string;
   query?: QueryParams;
-  /** Sent as JSON text. */
+  /** Sent as JSON text (checked as by {@link encodeBody}). */
   body?: unknown;
+  /** The body as JSON text already; takes precedence over `body`. */
+  payload?: string;
   /** Default `application/json` when there is a body. */
   contentType?: string;
   /**
-   * Whether repeating the call cannot change the outcome. Only idempotent
-   * calls are retried after a 5xx or a dropped connection; any call is
-   * retried after a 429 or a refused connection (the server did not act).
+   * Whether the call may be sent again when its outcome is unknown: `true`
+   * for reads. Such calls are retried after a dropped connection, an answer
+   * cut off mid-body or a 502/503/504. Any call is retried when the server
+   * provably did not act: a refused connection or connect timeout, a 429, a
+   * 5xx with `Retry-After`, a 404 without a `Status` body. A write
+   * (`false`) whose connection failed after it was sent is reported as an
+   * {@link AmbiguousWriteError}, never replayed: a replayed update would
+   * meet its own write (409), a replayed delete its own deletion (404).
    */
   idempotent: boolean;
   signal?: AbortSignal;
@@ -124,6 +135,9 @@ export class Transport {
   private readonly retry: Required<Pick<RetryOptions, "attempts">> & BackoffOptions;
   private readonly poolOptions: PoolOptions;
   private lease: PoolLease | undefined;
+  private currentTarget: Target | undefined;
+  // Calls in flight, aborted by close().
+  private readonly inFlight = new Set<CallAbort>();
   // Aborted by close(): ends this transport's in-flight calls and streams even though the shared pool lives on.
   private readonly closing = new AbortController();
 
@@ -147,19 +161,27 @@ export class Transport {
   /**
    * Sends `request` and returns the parsed JSON body of a 2xx answer. Throws
    * an {@link ApiError} for a failure answer, a {@link TransportError} when no
-   * usable answer arrived (a `TimeoutError` once the deadline passes).
+   * usable answer arrived (a `TimeoutError` once the deadline passes, an
+   * {@link AmbiguousWriteError} for a write that may have been applied).
    */
   async request<R>(request: HttpRequest): Promise<R> {
     const deadline = request.timeoutMs ?? this.timeoutMs;
     const context: RequestContext = { method: request.method, path: request.path, kind: request.kind, name: request.name };
-    const link = linkAbort([request.signal, this.closing.signal], {
-      timeoutMs: deadline > 0 ? deadline : undefined,
-      timeoutReason: () => this.clientTimeout(deadline, context),
-    });
+    if (this.closing.signal.aborted) throw this.closing.signal.reason;
+    // One CallAbort per call, not an AbortController: an AbortSignal (an EventTarget) and its listeners cost more than the rest of a call.
+    const call = new CallAbort();
+    const userSignal = request.signal;
+    const onUserAbort = userSignal ? () => call.abort(userSignal.reason) : undefined;
+    if (userSignal?.aborted) throw userSignal.reason;
+    userSignal?.addEventListener("abort", onUserAbort!, { once: true });
+    const timer = deadline > 0 ? setTimeout(() => call.abort(this.clientTimeout(deadline, context)), timerDelay(deadline)) : undefined;
+    this.inFlight.add(call);
     try {
-      return await this.requestWithRetries<R>(request, link.signal, context);
+      return await this.requestWithRetries<R>(request, call, context, deadline > 0 ? Date.now() + deadline : Infinity);
     } finally {
-      link.close();
+      clearTimeout(timer);
+      this.inFlight.delete(call);
+      userSignal?.removeEventListener("abort", onUserAbort!);
     }
   }
 
@@ -167,29 +189,45 @@ export class Transport {
     return new TimeoutError({ message: `${context.method} ${context.path} did not complete within ${ms} ms`, request: context, timeoutMs: ms });
   }
 
-  private async requestWithRetries<R>(request: HttpRequest, signal: AbortSignal, context: RequestContext): Promise<R> {
-    const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+  private async requestWithRetries<R>(request: HttpRequest, signal: CallAbort, context: RequestContext, deadlineAt: number): Promise<R> {
+    const payload = request.payload ?? (request.body === undefined ? undefined : encodeBody(request.body, { kind: context.kind ?? "", name: context.name }, this.logger));
     let refreshedCredentials = false;
     for (let attempt = 1; ; attempt++) {
       let response: Dispatcher.ResponseData;
       try {
-        response = await this.dispatch(await this.target(), request, payload, signal);
+        response = await this.dispatch(this.readyTarget() ?? (await this.target()), request, payload, signal);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        const connection = this.connectionError(error, context);
-        const safe = request.idempotent || NEVER_SENT_CODES.has(connection.code ?? "");
-        if (safe && attempt < this.retry.attempts) {
-          await this.pause(attempt, undefined, signal, context, connection);
-          continue;
-        }
-        throw connection;
+        const failure = this.connectionError(error, context);
+        // Only a failure before the request left (refused, no address, connect timeout) proves the server did not act.
+        const neverSent = NEVER_SENT_CODES.has(failure.code ?? "");
+        if (!neverSent && !request.idempotent) throw ambiguousWrite(failure, context, "the connection failed after the request was sent");
+        if (await this.pauseBeforeRetry(attempt, undefined, deadlineAt, signal, context, failure)) continue;
+        throw failure;
       }
       const { statusCode } = response;
-      if (statusCode >= 200 && statusCode < 300) {
-        const text = await response.body.text();
-        return (text === "" ? undefined : JSON.parse(text)) as R;
+      let text: string;
+      try {
+        text = await response.body.text();
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        // The answer's head arrived but its body was cut off.
+        const failure = this.connectionError(error, context, `the HTTP ${statusCode} answer was cut off mid-body`);
+        if (!request.idempotent) {
+          const what = statusCode < 300 ? `the server answered ${statusCode} (applied) but the answer was cut off` : `the HTTP ${statusCode} answer was cut off`;
+          throw ambiguousWrite(failure, context, what);
+        }
+        if (await this.pauseBeforeRetry(attempt, undefined, deadlineAt, signal, context, failure)) continue;
+        throw failure;
       }
-      const text = await response.body.text().catch(() => "");
+      if (statusCode >= 200 && statusCode < 300) {
+        if (text === "") return undefined as R;
+        try {
+          return JSON.parse(text) as R;
+        } catch (error) {
+          throw new TransportError({ message: `${context.method} ${context.path}: the HTTP ${statusCode} answer is not JSON: ${text.slice(0, 200)}`, request: context, cause: error });
+        }
+      }
       if (statusCode === 401 && !refreshedCredentials) {
         // Expired token or rotated certificate: ask the kubeconfig's auth plugin again, once.
         refreshedCredentials = true;
@@ -197,33 +235,47 @@ export class Transport {
         this.logger.debug("401 from API server; refreshing credentials and retrying once", { method: request.method, path: request.path });
         continue;
       }
-      const retryAfter = headerValue(response.headers["retry-after"]);
-      const error = decodeApiError(statusCode, text, retryAfter, context);
-      const retryable = isTooManyRequests(error) || (request.idempotent && RETRYABLE_STATUS.has(statusCode));
-      if (retryable && attempt < this.retry.attempts) {
-        await this.pause(attempt, isTooManyRequests(error) ? error.retryAfter : undefined, signal, context, error);
-        continue;
-      }
+      const retryAfterHeader = headerValue(response.headers["retry-after"]);
+      const error = decodeApiError(statusCode, text, retryAfterHeader, context);
+      // A 429, a 5xx with Retry-After and a 404 without a Status body (no route yet, as while the server starts) all mean
+      // the server did not act, so any call may be sent again; other 502/503/504 only reads.
+      const retryAfter = isTooManyRequests(error) ? error.retryAfter : statusCode >= 500 ? (parseRetryAfter(retryAfterHeader) ?? error.body?.details?.retryAfterSeconds) : undefined;
+      const notActed = isTooManyRequests(error) || retryAfter !== undefined || isRouteNotFound(error);
+      const retryable = notActed || (request.idempotent && RETRYABLE_STATUS.has(statusCode));
+      if (retryable && (await this.pauseBeforeRetry(attempt, retryAfter, deadlineAt, signal, context, error))) continue;
       throw error;
     }
   }
 
-  private async pause(attempt: number, retryAfterSeconds: number | undefined, signal: AbortSignal, context: RequestContext, cause: ApiError | ConnectionError): Promise<void> {
+  /**
+   * Sleeps before retry number `attempt` and returns `true`, or returns `false`
+   * at once when the attempts are used up or the wait (backoff, or the
+   * server's `Retry-After` if longer) would outlast the call's deadline.
+   */
+  private async pauseBeforeRetry(
+    attempt: number, retryAfterSeconds: number | undefined, deadlineAt: number, signal: CallAbort, context: RequestContext, cause: ApiError | ConnectionError,
+  ): Promise<boolean> {
+    if (attempt >= this.retry.attempts) return false;
     const delay = Math.max(backoffDelay(attempt, this.retry), (retryAfterSeconds ?? 0) * 1000);
-    const why = cause instanceof ConnectionError ? { code: cause.code } : { status: cause.status, reason: cause.reason };
+    if (Date.now() + delay >= deadlineAt) return false;
+    const why = cause instanceof ConnectionError ? { code: cause.code, interrupted: cause.interrupted } : { status: cause.status, reason: cause.reason };
     this.logger.debug("retrying request", { method: context.method, path: context.path, attempt, delayMs: Math.round(delay), error: cause.name, ...why });
-    await sleep(delay, signal);
+    await sleep(delay, signal.signal());
+    return true;
   }
 
-  private connectionError(error: unknown, context: RequestContext): ConnectionError {
+  private connectionError(error: unknown, context: RequestContext, what?: string): ConnectionError {
     const code = errorCode(error);
     const message = errorMessage(error);
-    return new ConnectionError({ message: `${context.method} ${context.path}: ${message}${code ? ` (${code})` : ""}`, request: context, code, cause: error });
+    return new ConnectionError({
+      message: `${context.method} ${context.path}: ${what ? `${what}: ` : ""}${message}${code ? ` (${code})` : ""}`,
+      request: context, code, cause: error, interrupted: what !== undefined,
+    });
   }
 
-  private headers(snapshot: CredentialSnapshot, contentType: string | undefined): Record<string, string | string[]> {
+  /** The headers of every request with `snapshot`'s credentials (no content type). */
+  private baseHeaders(snapshot: CredentialSnapshot): Record<string, string | string[]> {
     const headers: Record<string, string | string[]> = { ...snapshot.headers, "user-agent": this.userAgent, accept: "application/json" };
-    if (contentType) headers["content-type"] = contentType;
     const imp = this.impersonate;
     if (imp) {
       headers["Impersonate-User"] = imp.user;
@@ -235,7 +287,13 @@ export class Transport {
     return headers;
   }
 
-  private async target(): Promise<{ snapshot: CredentialSnapshot; dispatcher: Dispatcher; origin: string; basePath: string }> {
+  /** The current target when nothing needs awaiting (fresh credentials, pool leased): the fast path of every call. */
+  private readyTarget(): Target | undefined {
+    const target = this.currentTarget;
+    return target && this.lease?.key === target.leaseKey && this.credentials.peek() === target.snapshot ? target : undefined;
+  }
+
+  private async target(): Promise<Target> {
     if (this.closing.signal.aborted) throw this.closing.signal.reason;
     const snapshot = await this.credentials.current();
     let lease = this.lease;
@@ -252,27 +310,40 @@ export class Transport {
         if (previous) void previous.release();
       }
     }
+    const current = this.currentTarget;
+    if (current && current.snapshot === snapshot && current.leaseKey === lease.key) return current;
+    // Parsed and built once per credentials and pool, not per request.
     const url = new URL(snapshot.server);
-    return { snapshot, dispatcher: lease.dispatcher, origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") };
+    const target: Target = {
+      snapshot, leaseKey: lease.key, dispatcher: lease.dispatcher, origin: url.origin, basePath: url.pathname.replace(/\/+$/, ""),
+      headers: this.baseHeaders(snapshot), headersWithType: new Map(),
+    };
+    this.currentTarget = target;
+    return target;
   }
 
   /** One HTTP exchange on `target` (from {@link target}); `timeouts` are undici's (streams set them). */
-  private async dispatch(
-    { snapshot, dispatcher, origin, basePath }: Awaited<ReturnType<Transport["target"]>>,
-    request: Pick<HttpRequest, "method" | "path" | "query" | "contentType"> & { idempotent?: boolean },
+  private dispatch(
+    target: Target,
+    request: Pick<HttpRequest, "method" | "path" | "query" | "contentType">,
     payload: string | undefined,
-    signal: AbortSignal,
-    timeouts: { headersTimeout?: number; bodyTimeout?: number } = {},
+    signal: AbortSignal | CallAbort,
+    timeouts?: { headersTimeout?: number; bodyTimeout?: number },
   ): Promise<Dispatcher.ResponseData> {
-    const contentType = payload === undefined ? undefined : (request.contentType ?? "application/json");
-    return dispatcher.request({
-      origin,
-      path: `${basePath}${request.path}${buildQuery(request.query)}`,
+    let headers = target.headers;
+    if (payload !== undefined) {
+      const contentType = request.contentType ?? "application/json";
+      let typed = target.headersWithType.get(contentType);
+      if (!typed) target.headersWithType.set(contentType, (typed = { ...headers, "content-type": contentType }));
+      headers = typed;
+    }
+    return target.dispatcher.request({
+      origin: target.origin,
+      path: request.query === undefined ? target.basePath + request.path : target.basePath + request.path + buildQuery(request.query),
       method: request.method,
-      headers: this.headers(snapshot, contentType),
+      headers,
       body: payload ?? null,
       signal,
-      idempotent: request.idempotent,
       ...timeouts,
     });
   }
@@ -341,6 +412,8 @@ export class Transport {
   async close(): Promise<void> {
     if (!this.closing.signal.aborted) {
       this.closing.abort(new ClientClosedError({ message: "the client was closed" }));
+      for (const call of this.inFlight) call.abort(this.closing.signal.reason);
+      this.inFlight.clear();
     }
     const lease = this.lease;
     this.lease = undefined;
@@ -351,6 +424,55 @@ export class Transport {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** Where and how requests go, for one credential snapshot and pool lease. */
+interface Target {
+  snapshot: CredentialSnapshot;
+  leaseKey: string;
+  dispatcher: Dispatcher;
+  origin: string;
+  basePath: string;
+  /** Headers of a request without a body. */
+  headers: Record<string, string | string[]>;
+  /** Headers with `content-type`, by content type. */
+  headersWithType: Map<string, Record<string, string | string[]>>;
+}
+
+/**
+ * The abort handle of one call: an EventEmitter, which undici accepts as a
+ * signal and which costs far less than an AbortController's AbortSignal. A
+ * real AbortSignal is made only when something needs one (a retry's sleep).
+ */
+class CallAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+  private controller: AbortController | undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.emit("abort");
+  }
+
+  /** An AbortSignal that aborts with this call. */
+  signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+}
+
+/** The error for a write whose outcome is unknown: `failure` (the connection error) is its cause. */
+function ambiguousWrite(failure: ConnectionError, context: RequestContext, what: string): AmbiguousWriteError {
+  return new AmbiguousWriteError({
+    message: `${context.method} ${context.path}: ${what}; the server may have applied it. Read the object to find out before repeating it (${failure.message})`,
+    request: context, code: failure.code, cause: failure,
+  });
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

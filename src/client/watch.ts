@@ -91,6 +91,19 @@ function isTransient(error: unknown): boolean {
 
 class WatchRestart extends ArkSdkError {}
 
+/** How many times in a row the same server error may answer a `watch()` (no `retryAllErrors`) before it is thrown as permanent. */
+export const PERMANENT_ERROR_REPEATS = 5;
+
+/**
+ * A key for "the same server failure again": a 500 (or a route-less 404) with
+ * the same message. Such an error is usually caused by the request itself
+ * (a malformed resourceVersion), so repeating it cannot help.
+ */
+function repeatKey(error: unknown): string | undefined {
+  if (!isServerError(error) || (error.status !== 500 && error.status !== 404)) return undefined;
+  return `${error.status} ${error.message}`;
+}
+
 /**
  * Runs list+watch until `signal` aborts, yielding every change. Never ends on
  * its own except by throwing a non-transient error when `retryAllErrors` is
@@ -102,6 +115,8 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
   let resourceVersion = options.resourceVersion;
   let failures = 0;
   let needList = resourceVersion === undefined;
+  // The last server error and how many times in a row it answered.
+  let repeated: { key: string; count: number } | undefined;
 
   while (!signal.aborted) {
     try {
@@ -110,12 +125,14 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
         resourceVersion = listed;
         needList = false;
         failures = 0;
+        repeated = undefined;
         yield { type: "SYNCED", resourceVersion: listed };
       }
       const timeoutSeconds = options.serverTimeoutMs !== undefined ? Math.max(1, Math.ceil(options.serverTimeoutMs / 1000)) : 300 + Math.floor(Math.random() * 300);
       const lines = source.watchLines({ resourceVersion: resourceVersion ?? "", timeoutSeconds, idleTimeoutMs: options.idleTimeoutMs, signal });
       for await (const line of lines) {
         failures = 0;
+        repeated = undefined;
         const event = parseEvent(line, source.kind);
         if (event.type === "ERROR") {
           const error = errorFromStatus(event.object as Status, { method: "GET", path: "watch", kind: source.kind });
@@ -149,8 +166,16 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
         logger.debug("watch idle; reconnecting", { kind: source.kind, resourceVersion });
         continue;
       }
+      if (error instanceof WatchRestart) {
+        // Normal recovery, not a failure: the relist starts again from its first page at once.
+        logger.info("continue token expired during a relist (410); listing again from the start", { kind: source.kind });
+        continue;
+      }
       if (isClientClosed(error)) throw error;
-      if (!(error instanceof WatchRestart) && !isTransient(error) && !options.retryAllErrors) throw error;
+      if (!isTransient(error) && !options.retryAllErrors) throw error;
+      const key = repeatKey(error);
+      repeated = key === undefined ? undefined : { key, count: repeated?.key === key ? repeated.count + 1 : 1 };
+      if (repeated && repeated.count >= PERMANENT_ERROR_REPEATS && !options.retryAllErrors) throw error;
       failures += 1;
       const delay = backoffDelay(failures, options.backoff);
       options.onError?.(error);

@@ -4,7 +4,7 @@
  */
 export { childPath, formatProblems, type ValidationProblem } from "./problem.js";
 export { createValidator, filterProblems, type ObjectValidator, type ValidateOptions, type ValidatorSpec } from "./validator.js";
-export { validateObjectMeta } from "./object-meta.js";
+export { validateObjectMeta, qualifiedNameError, labelValueError } from "./object-meta.js";
 export { hasIdentity } from "./guards.js";
 export { deref, refTo, resolveRef, unpackSchema, type JsonSchemaProps, type PackedSchema, type SchemaType, type ValidationRule } from "./json-schema.js";
 export { toValidationSchema, type ValidationSchemaNode } from "./validation-schema.js";

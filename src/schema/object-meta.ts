@@ -20,8 +20,11 @@ function isDnsSubdomain(value: string): boolean {
   return value.length <= 253 && DNS_SUBDOMAIN.test(value);
 }
 
-/** `prefix/name` with an optional DNS-subdomain prefix and a 63-character name. */
-function qualifiedNameError(key: string): string | undefined {
+/**
+ * Why `key` is not a qualified name (`prefix/name` with an optional
+ * DNS-subdomain prefix and a 63-character name), or `undefined` when it is.
+ */
+export function qualifiedNameError(key: string): string | undefined {
   const parts = key.split("/");
   if (parts.length > 2) return "must be a qualified name: an optional DNS subdomain prefix and '/', then a name";
   const name = parts.length === 2 ? parts[1]! : parts[0]!;
@@ -31,6 +34,12 @@ function qualifiedNameError(key: string): string | undefined {
     return "must be a qualified name: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
   }
   return undefined;
+}
+
+/** The message for a label value that is not one, or `undefined` when `value` is a valid label value. */
+export function labelValueError(value: string): string | undefined {
+  if (value.length <= 63 && LABEL_VALUE.test(value)) return undefined;
+  return "label value must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 }
 
 function stringMap(value: unknown, path: string, problems: ValidationProblem[]): Record<string, unknown> | undefined {
@@ -95,9 +104,8 @@ export function validateObjectMeta(meta: unknown, namespaced: boolean, path = "m
   for (const [key, value] of Object.entries(labels ?? {})) {
     const keyError = qualifiedNameError(key);
     if (keyError) problems.push(problem(childPath(childPath(path, "labels"), key), `label key ${keyError}`, { key }));
-    if (typeof value === "string" && (value.length > 63 || !LABEL_VALUE.test(value))) {
-      problems.push(problem(childPath(childPath(path, "labels"), key), "label value must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", { value }));
-    }
+    const valueError = typeof value === "string" ? labelValueError(value) : undefined;
+    if (valueError) problems.push(problem(childPath(childPath(path, "labels"), key), valueError, { value }));
   }
   const annotations = stringMap(m.annotations, childPath(path, "annotations"), problems);
   let annotationBytes = 0;

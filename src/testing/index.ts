@@ -7,6 +7,7 @@ export { startControlPlane, type ControlPlane, type ControlPlaneOptions, type St
 export { testCluster, publishControlPlane, SHARED_PLANE_ENV, type TestCluster, type PlaneInfo } from "./test-cluster.js";
 export { findBinaries, binaryCandidates, controlPlaneCacheDir, CONTROL_PLANE_VERSION, type ControlPlaneBinaries } from "./binaries.js";
 export { ControlPlaneError, type ControlPlaneFailure } from "./errors.js";
+export { TcpProxy, redirectKubeConfig, type DropAnswersOptions } from "./tcp-proxy.js";
 export { readCrdDir, type CrdObject } from "./crd-install.js";
 export {
   startLocalOidcIssuer,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import {
   AlreadyExistsError, ApiError, ArgumentError, BadRequestError, ConflictError, ForbiddenError, GoneError, InvalidError, NotFoundError,
   ServerError, ServerTimeoutError, TooManyRequestsError, UnauthorizedError, ValidationError, decodeApiError, isAlreadyExists, isConflict, isInvalid,
-  isNotFound, parseRetryAfter,
+  isNotFound, isRouteNotFound, parseRetryAfter,
 } from "../../src/client/errors.js";
 import { backoffDelay } from "../../src/core/backoff.js";
 import { calculateSecretLength, validateAndEncodeToken } from "../../src/ark/secrets.js";
@@ -77,9 +77,12 @@ describe("decodeApiError", () => {
     assert.equal(error.reason, "InternalError");
     assert.equal(error.message, "<html>bad gateway</html>");
     assert.equal(error.body, undefined);
+    // A 404 without a Status body names no object: the server has no route for the path (yet).
     const empty = decodeApiError(404, "", undefined, request);
-    assert.ok(isNotFound(empty));
-    assert.equal(empty.message, "HTTP 404 from GET /apis/x");
+    assert.match(empty.message, /^HTTP 404 from GET \/apis\/x/);
+    assert.ok(isRouteNotFound(empty));
+    assert.equal(isNotFound(empty), false);
+    assert.ok(isNotFound(decodeApiError(404, status(404, "NotFound"), undefined, request)));
   });
 
   it("type guards discriminate", () => {

@@ -1,10 +1,9 @@
 // Shared by the client's cluster tests: hand-written descriptors of two ARK
 // kinds (the generic client must serve any descriptor), a KubeConfig pointed
-// at another address, and a TCP proxy that can silence or cut connections.
-import net from "node:net";
+// at another address, and the test kit's TCP proxy that can silence or cut connections.
 import { after, before } from "node:test";
-import { KubeConfig } from "@kubernetes/client-node";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
+export { TcpProxy, redirectKubeConfig } from "../../src/testing/tcp-proxy.js";
 import { ArkClient, type ArkClientOptions } from "../../src/ark/ark-client.js";
 import type { KubernetesObject, ObjectMeta } from "../../src/core/meta.js";
 import type { ResourceDescriptor } from "../../src/core/descriptor.js";
@@ -56,20 +55,6 @@ export function useArkCluster(prefix: string, receive: (context: ArkClusterConte
   });
 }
 
-/** A copy of `kubeConfig` whose current cluster points at `server` (same CA and credentials). */
-export function redirectKubeConfig(kubeConfig: KubeConfig, server: string): KubeConfig {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error("no current cluster");
-  const copy = new KubeConfig();
-  copy.loadFromOptions({
-    clusters: kubeConfig.getClusters().map((c) => (c.name === cluster.name ? { ...c, server } : c)),
-    users: kubeConfig.getUsers(),
-    contexts: kubeConfig.getContexts(),
-    currentContext: kubeConfig.getCurrentContext(),
-  });
-  return copy;
-}
-
 /** Runs `fn` with up to `width` calls in flight. */
 export async function inParallel<T>(count: number, width: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(count);
@@ -81,84 +66,4 @@ export async function inParallel<T>(count: number, width: number, fn: (i: number
     }
   }));
   return out;
-}
-
-/**
- * A loopback TCP proxy in front of the API server. `freeze()` silences the
- * open connections without closing them (a dead peer, as after a network
- * partition); `block()` also refuses new ones until `unblock()`.
- */
-export class TcpProxy {
-  private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
-  private blocked = false;
-  private readonly server: net.Server;
-  private listeningPort = 0;
-
-  private constructor(targetPort: number) {
-    this.server = net.createServer((client) => {
-      if (this.blocked) {
-        client.destroy();
-        return;
-      }
-      const upstream = net.connect(targetPort, "127.0.0.1");
-      const pair = { client, upstream };
-      this.pairs.add(pair);
-      client.pipe(upstream);
-      upstream.pipe(client);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-        this.pairs.delete(pair);
-      };
-      client.on("error", end).on("close", end);
-      upstream.on("error", end).on("close", end);
-    });
-  }
-
-  static async start(targetPort: number): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetPort);
-    await new Promise<void>((resolve) => proxy.server.listen(0, "127.0.0.1", resolve));
-    proxy.listeningPort = (proxy.server.address() as net.AddressInfo).port;
-    return proxy;
-  }
-
-  /** The proxy's port on 127.0.0.1. */
-  get port(): number {
-    return this.listeningPort;
-  }
-
-  /** Open connections. */
-  get connections(): number {
-    return this.pairs.size;
-  }
-
-  /** Stops forwarding bytes on every open connection; they stay open. */
-  freeze(): void {
-    for (const { client, upstream } of this.pairs) {
-      client.unpipe(upstream);
-      upstream.unpipe(client);
-      client.pause();
-      upstream.pause();
-    }
-  }
-
-  /** Cuts every open connection and refuses new ones. */
-  block(): void {
-    this.blocked = true;
-    for (const { client, upstream } of this.pairs) {
-      client.destroy();
-      upstream.destroy();
-    }
-    this.pairs.clear();
-  }
-
-  /** Accepts connections again. */
-  unblock(): void {
-    this.blocked = false;
-  }
-
-  async close(): Promise<void> {
-    this.block();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }

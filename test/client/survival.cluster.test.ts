@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { startControlPlane, type ControlPlane } from "../../src/testing/control-plane.js";
 import { ArkClient, ConnectionError, silentLogger, type Agent, type Informer, type LogFields, type Logger } from "ark-sdk";
 import { TcpProxy, inParallel, redirectKubeConfig } from "./support.js";
+import { listWatch, type ListWatchSource, type StoreEvent } from "../../src/client/watch.js";
 
 let plane: ControlPlane;
 let ark: ArkClient;
@@ -168,5 +169,57 @@ describe("etcd compaction (410 Gone)", () => {
       await cutOff.close();
       await proxy.close();
     }
+  });
+});
+
+describe("etcd compaction inside a paged relist", () => {
+  it("an expired continue token restarts the list at once, reported to no one as an error", async () => {
+    const ns = await namespace("survive-continue");
+    const agents = ark.agents.inNamespace(ns);
+    for (let i = 0; i < 6; i++) await agents.apply(agent(`c-${i}`));
+    // The client's own list+watch source, with etcd compacted right after the first page is served.
+    const real = (agents as unknown as { source(options: object): ListWatchSource<Agent> }).source({});
+    let pages = 0;
+    let compacted = false;
+    const source: ListWatchSource<Agent> = {
+      kind: real.kind,
+      watchLines: (options) => real.watchLines(options),
+      async listPage(options) {
+        const page = await real.listPage(options);
+        pages += 1;
+        if (!compacted) {
+          compacted = true;
+          await agents.apply(agent("bump")); // a newer revision, so compacting removes the page's
+          await plane.compactEtcd();
+        }
+        return page;
+      },
+    };
+    const errors: unknown[] = [];
+    const logged: string[] = [];
+    const logger: Logger = { ...silentLogger, info: (message: string) => void logged.push(message) };
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(new Error("no SYNCED within 30 s")), 30_000);
+    const started = Date.now();
+    const events: StoreEvent<Agent>[] = [];
+    try {
+      // A long backoff: a restart that waited for it (as a failure would) takes ≥ 5 s.
+      for await (const event of listWatch(source, {
+        store: new Map(), signal: controller.signal, idleTimeoutMs: 60_000, backoff: { initialMs: 10_000, maxMs: 10_000, jitter: 0.5 },
+        pageSize: 2, retryAllErrors: true, onError: (e) => errors.push(e), logger,
+      })) {
+        events.push(event);
+        if (event.type === "SYNCED") break;
+      }
+    } finally {
+      clearTimeout(deadline);
+      controller.abort();
+    }
+    assert.equal(events.at(-1)?.type, "SYNCED", String(controller.signal.reason));
+    assert.deepEqual(errors, [], "onError heard nothing");
+    assert.ok(logged.some((m) => /continue token expired/.test(m)), logged.join(" | "));
+    assert.equal(pages, 1 + 4, "one page, then the whole list again in 4 pages");
+    assert.equal(events.filter((e) => e.type === "ADDED").length, 7);
+    assert.ok(Date.now() - started < 5_000, `restarted at once (${Date.now() - started} ms)`);
   });
 });
