@@ -12,6 +12,7 @@ const RAW = [
   { name: "client", folders: ["client"] },
   { name: "ark", folders: ["ark"] },
   { name: "engine", folders: ["executor", "auth"] },
+  { name: "integrations", folders: ["integrations"] },
   { name: "dev", folders: ["dev"] },
   { name: "testing", folders: ["testing"] },
   { name: "cli", folders: ["cli"] },

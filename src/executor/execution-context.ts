@@ -56,7 +56,8 @@ export interface ExecutionContext {
 
 /** Where an execution's output goes besides its answer. */
 export interface ExecutionSinks {
-  broker?: BrokerStream;
+  /** Where streamed chunks and tool calls go: ARK's broker, or an in-memory sink in tests. */
+  broker?: Pick<BrokerStream, "sendChunk">;
   status?: QueryPhaseWriter;
   /** Receives each text chunk (A2A `message/stream` clients). */
   onChunk?: (text: string) => Promise<void> | undefined;

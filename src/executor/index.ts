@@ -52,3 +52,9 @@ export {
   engineManifests, engineRbacRules, ENGINE_FEATURES, DEFAULT_ENGINE_FEATURES,
   type EngineFeature, type EngineManifestOptions, type EngineRbacRule,
 } from "./manifests.js";
+
+// The agent's model, typed per provider
+export {
+  typedModel, parseModelProperty, ModelConfigError,
+  type TypedModel, type OpenAIModel, type AzureModel, type AnthropicModel, type BedrockModel, type OtherModel, type NoModel, type ModelProperties,
+} from "./model-config.js";

@@ -18,3 +18,12 @@ export {
 } from "./local-oidc-issuer.js";
 // The development dispatcher and local broker (`src/dev`), for tests that run queries end to end.
 export * from "../dev/index.js";
+// The engine test kit: requests with defaults, running an executor directly, a local OpenAI-compatible model server.
+export {
+  engineRequest, runEngine, testModel,
+  type EngineRequestInit, type EngineRunResult, type RunEngineOptions, type RecordedPhase,
+} from "./engine-kit.js";
+export {
+  startLocalModelServer, LocalModelServerError,
+  type LocalModelServer, type LocalModelServerOptions, type ModelScript, type ScriptedReply, type ScriptedToolCall, type RecordedChatRequest,
+} from "./local-model-server.js";
