@@ -13,6 +13,10 @@
  * (same certificate and credentials as the control plane). The informer's 10,000 Agents are
  * served by a loopback list/watch server replaying Agents as the real API
  * server returned them (creating 10,000 objects in etcd would take minutes).
+ * The ceiling section compares ark-sdk's `get` with a bare undici keep-alive
+ * loop (one Agent, the same request, JSON parsed) on the control plane and on
+ * the instant stub: what any client built on undici could at best reach.
+ * `BENCH_ONLY=ceiling` runs only that section.
  */
 import http from "node:http";
 import https from "node:https";
@@ -22,6 +26,7 @@ import type net from "node:net";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { randomUUID } from "node:crypto";
+import { Agent as UndiciAgent } from "undici";
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { ArkClient, silentLogger, type Agent } from "ark-sdk";
 import { startControlPlane } from "ark-sdk/testing";
@@ -280,13 +285,83 @@ async function clientCost(plane: Awaited<ReturnType<typeof startControlPlane>>):
   }
 }
 
+/** ark-sdk `get` against a bare undici keep-alive loop on `server` (same Agent path, token and CA), at concurrency 1 and 16. */
+async function ceilingRows(label: string, server: string, kubeConfig: KubeConfig, caPem: string, token: string): Promise<void> {
+  const ark = new ArkClient({ kubeConfig, namespace: "bench", logger: silentLogger });
+  const agent = new UndiciAgent({ connect: { ca: caPem }, keepAliveTimeout: 60_000 });
+  const origin = new URL(server).origin;
+  const path = `/apis/${GROUP}/${VERSION}/namespaces/bench/agents/target`;
+  const headers = { authorization: `Bearer ${token}`, accept: "application/json" };
+  const bare = async () => {
+    const res = await agent.request({ origin, path, method: "GET", headers });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`bare GET: ${res.statusCode} ${text.slice(0, 200)}`);
+    return JSON.parse(text) as unknown;
+  };
+  const arkGet = () => ark.agents.get("target");
+  try {
+    for (const concurrency of [1, 16]) {
+      const a: Cell = { latencies: [], elapsedMs: 0 };
+      const b: Cell = { latencies: [], elapsedMs: 0 };
+      await segment({ latencies: [], elapsedMs: 0 }, concurrency, 150, arkGet);
+      await segment({ latencies: [], elapsedMs: 0 }, concurrency, 150, bare);
+      // Three rounds, alternating, so load from other processes falls on both alike.
+      for (let round = 0; round < 3; round++) {
+        await segment(a, concurrency, SEGMENT_MS / 2, arkGet);
+        await segment(b, concurrency, SEGMENT_MS / 2, bare);
+      }
+      const sa = stats(a);
+      const sb = stats(b);
+      console.log(`${label} get conc ${String(concurrency).padStart(2)}: ark-sdk ${fmt(sa.opsPerSec, 0)} ops/s, bare undici ${fmt(sb.opsPerSec, 0)} ops/s: ${fmt(sa.opsPerSec / sb.opsPerSec, 2)}× of the ceiling (p50 ${fmt(sa.p50, 2)} vs ${fmt(sb.p50, 2)} ms)`);
+    }
+  } finally {
+    await ark.close();
+    await agent.close();
+  }
+}
+
+async function ceiling(plane: Awaited<ReturnType<typeof startControlPlane>>): Promise<void> {
+  console.log("\nceiling: ark-sdk get against a bare undici keep-alive loop (ops/s ratio; 1.00 = as fast as raw undici)\n");
+  const ark = new ArkClient({ kubeConfig: plane.kubeConfig, namespace: "bench", logger: silentLogger });
+  try {
+    await ark.core.namespaces.create({ metadata: { name: "bench" } }).catch(() => undefined);
+    await ark.agents.apply(agentBody("target"));
+  } finally {
+    await ark.close();
+  }
+  await ceilingRows("control plane", plane.server, plane.kubeConfig, plane.caPem, plane.adminToken);
+  const body = JSON.stringify(agentBody("target"));
+  const certDir = join(plane.dir, "certs");
+  const stub = https.createServer({ cert: readFileSync(join(certDir, "apiserver.crt")), key: readFileSync(join(certDir, "apiserver.key")) }, (req, res) => {
+    req.resume();
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
+  try {
+    const server = `https://127.0.0.1:${(stub.address() as net.AddressInfo).port}`;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(plane.kubeConfig.exportConfig());
+    kubeConfig.clusters = kubeConfig.clusters.map((c) => ({ ...c, server }));
+    await ceilingRows("instant stub ", server, kubeConfig, plane.caPem, plane.adminToken);
+  } finally {
+    await new Promise<void>((resolve) => {
+      stub.closeAllConnections();
+      stub.close(() => resolve());
+    });
+  }
+}
+
 const started = Date.now();
 const plane = await startControlPlane();
 console.log(`control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 try {
-  await latencyRows(plane);
-  await informerMemory(plane);
-  await clientCost(plane);
+  if (process.env.BENCH_ONLY !== "ceiling") {
+    await latencyRows(plane);
+    await informerMemory(plane);
+    await clientCost(plane);
+  }
+  await ceiling(plane);
 } finally {
   await plane.close();
 }
