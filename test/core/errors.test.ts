@@ -2,7 +2,7 @@
 // transport failures apart from API answers, timeouts recognised whichever
 // layer threw them, and guards that hold across two copies of the package.
 // No cluster needed.
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -47,7 +47,7 @@ describe("error names", () => {
 
   it("name is the class name and String(err) starts with it; the object's name is objectName", () => {
     const error = decodeApiError(404, notFoundBody, undefined, request);
-    assert.ok(error instanceof NotFoundError);
+    assert.ok(error instanceof NotFoundError, "error instanceof NotFoundError");
     assert.equal(error.name, "NotFoundError");
     assert.ok(String(error).startsWith('NotFoundError: agents "a" not found'), String(error));
     assert.ok(String(error.stack).startsWith("NotFoundError: "), error.stack);
@@ -82,7 +82,7 @@ describe("error names", () => {
       assert.ok(String(error).startsWith(`${name}: `), String(error));
       assert.ok(isArkSdkError(error), name);
     }
-    assert.ok(isAuthenticationError(new ExpiredTokenError("expired")));
+    assert.ok(isAuthenticationError(new ExpiredTokenError("expired")), "isAuthenticationError(new ExpiredTokenError(\"expired\"))");
   });
 });
 
@@ -103,8 +103,8 @@ describe("transport errors", () => {
     assert.equal(connection.kind, "Agent");
     assert.equal(connection.objectName, "a");
     assert.deepEqual(connection.request, { method: "GET", path: request.path });
-    assert.ok(isConnectionError(connection) && !isConnectionError(samples[1]) && !isConnectionError(samples[2]));
-    assert.ok(isClientClosed(samples[2]) && !isClientClosed(connection));
+    assert.ok(isConnectionError(connection) && !isConnectionError(samples[1]) && !isConnectionError(samples[2]), "isConnectionError(connection) && !isConnectionError(samples[1]) && !isConnectionError(samples[2])");
+    assert.ok(isClientClosed(samples[2]) && !isClientClosed(connection), "isClientClosed(samples[2]) && !isClientClosed(connection)");
   });
 });
 
@@ -134,57 +134,52 @@ describe("timeouts", () => {
   });
 });
 
+// A second copy of the sources, loaded as separate modules before any test
+// runs: its classes are distinct from ours (instanceof fails), as with two
+// installed copies of the package.
+const copyDir = await mkdtemp(join(tmpdir(), "ark-sdk-copy-"));
+await cp(join(dirname(fileURLToPath(import.meta.url)), "../../src"), join(copyDir, "src"), { recursive: true });
+const loadCopy = (path: string) => import(pathToFileURL(join(copyDir, "src", path)).href);
+const copy: {
+  client: typeof import("../../src/client/errors.js");
+  query: typeof import("../../src/ark/query-errors.js");
+  auth: typeof import("../../src/auth/errors.js");
+} = { client: await loadCopy("client/errors.ts"), query: await loadCopy("ark/query-errors.ts"), auth: await loadCopy("auth/errors.ts") };
+
 describe("guards across two copies of ark-sdk", () => {
-  // A second copy of the sources, loaded as separate modules: its classes are
-  // distinct from ours (instanceof fails), as with two installed package copies.
-  let copyDir = "";
-  let copy: {
-    client: typeof import("../../src/client/errors.js");
-    query: typeof import("../../src/ark/query-errors.js");
-    auth: typeof import("../../src/auth/errors.js");
-  };
-
-  before(async () => {
-    copyDir = await mkdtemp(join(tmpdir(), "ark-sdk-copy-"));
-    const src = join(dirname(fileURLToPath(import.meta.url)), "../../src");
-    await cp(src, join(copyDir, "src"), { recursive: true });
-    const load = (path: string) => import(pathToFileURL(join(copyDir, "src", path)).href);
-    copy = { client: await load("client/errors.ts"), query: await load("ark/query-errors.ts"), auth: await load("auth/errors.ts") };
-  });
-
   after(async () => {
-    if (copyDir) await rm(copyDir, { recursive: true, force: true });
+    await rm(copyDir, { recursive: true, force: true });
   });
 
   it("loads a genuinely separate copy", () => {
     assert.notEqual(copy.client.NotFoundError, NotFoundError);
     assert.notEqual(copy.client.ArkSdkError, ArkSdkError);
-    assert.ok(!(new copy.client.NotFoundError({ status: 404, reason: "NotFound", message: "x" }) instanceof NotFoundError));
+    assert.ok(!(new copy.client.NotFoundError({ status: 404, reason: "NotFound", message: "x" }) instanceof NotFoundError), "!(new copy.client.NotFoundError({ status: 404, reason: \"NotFound\", message: \"x\" }) instanceof NotFoundError)");
   });
 
   it("our guards recognise the other copy's errors, and theirs ours", () => {
     const theirs = copy.client.decodeApiError(404, notFoundBody, undefined, request);
-    assert.ok(isNotFound(theirs) && isApiError(theirs) && isArkSdkError(theirs));
-    assert.ok(!isConflict(theirs) && !isTransportError(theirs) && !isTimeout(theirs));
+    assert.ok(isNotFound(theirs) && isApiError(theirs) && isArkSdkError(theirs), "isNotFound(theirs) && isApiError(theirs) && isArkSdkError(theirs)");
+    assert.ok(!isConflict(theirs) && !isTransportError(theirs) && !isTimeout(theirs), "!isConflict(theirs) && !isTransportError(theirs) && !isTimeout(theirs)");
     const ours = decodeApiError(404, notFoundBody, undefined, request);
-    assert.ok(copy.client.isNotFound(ours) && copy.client.isApiError(ours) && copy.client.isArkSdkError(ours));
-    assert.ok(!copy.client.isConflict(ours));
+    assert.ok(copy.client.isNotFound(ours) && copy.client.isApiError(ours) && copy.client.isArkSdkError(ours), "copy.client.isNotFound(ours) && copy.client.isApiError(ours) && copy.client.isArkSdkError(ours)");
+    assert.ok(!copy.client.isConflict(ours), "!copy.client.isConflict(ours)");
 
     const theirTimeout = new copy.client.TimeoutError({ message: "slow", timeoutMs: 1 });
-    assert.ok(isTimeout(theirTimeout) && isTransportError(theirTimeout) && !isApiError(theirTimeout) && !isConnectionError(theirTimeout));
-    assert.ok(isTimeout(new copy.query.QueryTimeoutError("q", 1)));
-    assert.ok(!isTimeout(new copy.query.QueryCanceledError("q", "aborted", "stopped")));
-    assert.ok(copy.client.isTimeout(new QueryTimeoutError("q", 1)));
-    assert.ok(isValidationError(new copy.client.ValidationError("Agent", "a", [])));
-    assert.ok(isClientClosed(new copy.client.ClientClosedError({ message: "closed" })));
-    assert.ok(isAuthenticationError(new copy.auth.ExpiredTokenError("expired")));
+    assert.ok(isTimeout(theirTimeout) && isTransportError(theirTimeout) && !isApiError(theirTimeout) && !isConnectionError(theirTimeout), "isTimeout(theirTimeout) && isTransportError(theirTimeout) && !isApiError(theirTimeout) && !isConnectionError(theirTimeout)");
+    assert.ok(isTimeout(new copy.query.QueryTimeoutError("q", 1)), "isTimeout(new copy.query.QueryTimeoutError(\"q\", 1))");
+    assert.ok(!isTimeout(new copy.query.QueryCanceledError("q", "aborted", "stopped")), "!isTimeout(new copy.query.QueryCanceledError(\"q\", \"aborted\", \"stopped\"))");
+    assert.ok(copy.client.isTimeout(new QueryTimeoutError("q", 1)), "copy.client.isTimeout(new QueryTimeoutError(\"q\", 1))");
+    assert.ok(isValidationError(new copy.client.ValidationError("Agent", "a", [])), "isValidationError(new copy.client.ValidationError(\"Agent\", \"a\", []))");
+    assert.ok(isClientClosed(new copy.client.ClientClosedError({ message: "closed" })), "isClientClosed(new copy.client.ClientClosedError({ message: \"closed\" }))");
+    assert.ok(isAuthenticationError(new copy.auth.ExpiredTokenError("expired")), "isAuthenticationError(new copy.auth.ExpiredTokenError(\"expired\"))");
   });
 
   it("a look-alike that is not an ark-sdk error does not pass", () => {
     class NotFoundError extends Error {}
     class TimeoutError extends Error {}
-    assert.ok(!isNotFound(new NotFoundError("x")) && !isApiError(new NotFoundError("x")));
-    assert.ok(!isTimeout(new TimeoutError("x")));
-    assert.ok(!isArkSdkError(Object.create(null)));
+    assert.ok(!isNotFound(new NotFoundError("x")) && !isApiError(new NotFoundError("x")), "!isNotFound(new NotFoundError(\"x\")) && !isApiError(new NotFoundError(\"x\"))");
+    assert.ok(!isTimeout(new TimeoutError("x")), "!isTimeout(new TimeoutError(\"x\"))");
+    assert.ok(!isArkSdkError(Object.create(null)), "!isArkSdkError(Object.create(null))");
   });
 });
