@@ -11,9 +11,11 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { sleep } from "../core/backoff.js";
 import { arkCustomResourceDefinitions } from "../generated/index.js";
-import { ApiConnection } from "./api-requests.js";
+import { ArkClient } from "../ark/ark-client.js";
+import { silentLogger } from "../core/logger.js";
+import { apiServerReady } from "./readiness.js";
 import { findBinaries, type ControlPlaneBinaries } from "./binaries.js";
-import { installCrds, type CrdObject } from "./crd-install.js";
+import { crdDescriptor, installCrds, type CrdObject } from "./crd-install.js";
 import { ControlPlaneError } from "./errors.js";
 import { createClientCa, issueClientCert, writeServiceAccountKeys, type ClientCa } from "./pki.js";
 import { freePort, portInUse } from "./ports.js";
@@ -115,10 +117,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const tmpRoot = options.tmpRoot ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
   const dir = await mkdtemp(join(tmpRoot, "ark-sdk-cp-"));
   const procs: SupervisedProcess[] = [];
-  let api: ApiConnection | undefined;
+  let installer: ArkClient | undefined;
   const cleanup = async () => {
     await Promise.all(procs.map((p) => p.stop()));
-    await api?.close();
+    await installer?.close();
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -192,22 +194,24 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const waitApiReady = async () => {
       await waitFor(async () => existsSync(caFile), apiserver, timeoutMs, "writing its serving certificate");
       const caPem = await readFile(caFile, "utf8");
-      await api?.close();
-      api = new ApiConnection(server, caPem, adminToken);
-      const conn = api;
-      await waitFor(async () => (await conn.send("GET", "/readyz")).status === 200, apiserver, timeoutMs, "ready (/readyz)");
+      await waitFor(() => apiServerReady(server, caPem, adminToken), apiserver, timeoutMs, "ready (/readyz)");
       return caPem;
     };
     apiserver.start();
     const caPem = await waitApiReady();
 
-    const crds = options.crds === "none" ? [] : options.crds === undefined || options.crds === "ark" ? arkCustomResourceDefinitions() : options.crds;
-    if (crds.length > 0) await installCrds(api!, crds, options.crdTimeoutMs ?? 30_000);
-
     const kubeconfigPath = join(dir, "admin.kubeconfig");
     await writeKubeconfig(kubeconfigPath, { server, caFile, user: "ark-sdk-admin", credentials: { token: adminToken } });
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
+
+    const crds = options.crds === "none" ? [] : options.crds === undefined || options.crds === "ark" ? arkCustomResourceDefinitions() : options.crds;
+    if (crds.length > 0) {
+      installer = new ArkClient({ kubeConfig, logger: silentLogger, validate: false });
+      await installCrds(installer.resource(crdDescriptor, { validate: false }), crds, options.crdTimeoutMs ?? 30_000);
+      await installer.close();
+      installer = undefined;
+    }
 
     let stopped = false;
     let userSeq = 0;

@@ -7,14 +7,31 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { sleep } from "../core/backoff.js";
-import type { ApiConnection } from "./api-requests.js";
+import type { ResourceDescriptor } from "../core/descriptor.js";
+import { errorMessage } from "../core/errors.js";
+import { isAlreadyExists } from "../client/errors.js";
+import type { ResourceClient } from "../client/resource-client.js";
 import type { CustomResourceDefinition } from "../schema/index.js";
 import { ControlPlaneError } from "./errors.js";
 
 /** A CRD as plain JSON (`apiextensions.k8s.io/v1`). */
 export type CrdObject = CustomResourceDefinition;
 
-const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+/** Descriptor of `apiextensions.k8s.io/v1` CustomResourceDefinitions (cluster-scoped). */
+export const crdDescriptor: ResourceDescriptor<CrdObject> = {
+  group: "apiextensions.k8s.io",
+  version: "v1",
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  listKind: "CustomResourceDefinitionList",
+  plural: "customresourcedefinitions",
+  singular: "customresourcedefinition",
+  shortNames: ["crd"],
+  namespaced: false,
+  storage: true,
+  subresources: { status: true },
+  printerColumns: [],
+};
 
 function isCrd(doc: unknown): doc is CrdObject {
   if (typeof doc !== "object" || doc === null) return false;
@@ -43,33 +60,36 @@ export function sharedCrdDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(root, "..", "shared", "ark-crds");
 }
 
-async function installOne(api: ApiConnection, crd: CrdObject): Promise<void> {
-  const created = await api.send("POST", CRD_PATH, crd);
-  if (created.status === 409) {
-    const current = await api.send("GET", `${CRD_PATH}/${crd.metadata.name}`);
-    const rv = (current.body as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
-    const replaced = await api.send("PUT", `${CRD_PATH}/${crd.metadata.name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: rv } });
-    if (replaced.status >= 300) throw new ControlPlaneError("crd-install-failed", `Replacing CRD ${crd.metadata.name} failed (${replaced.status}): ${replaced.text.slice(0, 500)}`);
-  } else if (created.status >= 300) {
-    throw new ControlPlaneError("crd-install-failed", `Installing CRD ${crd.metadata.name} failed (${created.status}): ${created.text.slice(0, 500)}`);
+async function installOne(crds: ResourceClient<CrdObject>, crd: CrdObject): Promise<void> {
+  const name = crd.metadata.name;
+  try {
+    await crds.create(crd);
+    return;
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw new ControlPlaneError("crd-install-failed", `Installing CRD ${name} failed: ${errorMessage(error)}`);
+  }
+  try {
+    const current = await crds.get(name);
+    await crds.update({ ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata.resourceVersion } });
+  } catch (error) {
+    throw new ControlPlaneError("crd-install-failed", `Replacing CRD ${name} failed: ${errorMessage(error)}`);
   }
 }
 
-function isEstablished(body: unknown): boolean {
-  const conditions = (body as { status?: { conditions?: { type?: string; status?: string }[] } } | undefined)?.status?.conditions ?? [];
+function isEstablished(crd: CrdObject): boolean {
+  const conditions = (crd as { status?: { conditions?: { type?: string; status?: string }[] } }).status?.conditions ?? [];
   return conditions.some((c) => c.type === "Established" && c.status === "True");
 }
 
-/** Creates (or replaces) each CRD, then waits until all are Established. */
-export async function installCrds(api: ApiConnection, crds: readonly CrdObject[], timeoutMs = 30_000): Promise<void> {
+/** Creates (or replaces) each CRD through `client` (a client of {@link crdDescriptor}), then waits until all are Established. */
+export async function installCrds(client: ResourceClient<CrdObject>, crds: readonly CrdObject[], timeoutMs = 30_000): Promise<void> {
   // In parallel: the API server rebuilds its OpenAPI document after each CRD change, and
   // concurrent creates let it coalesce that work instead of paying it once per CRD in turn.
-  await Promise.all(crds.map((crd) => installOne(api, crd)));
+  await Promise.all(crds.map((crd) => installOne(client, crd)));
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(crds.map((c) => c.metadata.name));
   while (pending.size > 0) {
-    const res = await api.send("GET", CRD_PATH);
-    const items = (res.body as { items?: { metadata?: { name?: string } }[] } | undefined)?.items ?? [];
+    const items = await client.list();
     for (const item of items) {
       if (item.metadata?.name && pending.has(item.metadata.name) && isEstablished(item)) pending.delete(item.metadata.name);
     }

@@ -9,7 +9,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Closeable } from "../core/closeable.js";
-import { ApiConnection } from "./api-requests.js";
+import { ArkClient } from "../ark/ark-client.js";
+import { errorMessage } from "../core/errors.js";
+import { silentLogger } from "../core/logger.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
 import { clientCaFiles, issueClientCert } from "./pki.js";
 import { writeKubeconfig } from "./kubeconfig-file.js";
@@ -66,7 +68,7 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
   }
   const kubeConfig = plane?.kubeConfig ?? new KubeConfig();
   if (!plane) kubeConfig.loadFromFile(info.kubeconfigPath);
-  const api = new ApiConnection(info.server, info.caPem, info.adminToken);
+  const admin = new ArkClient({ kubeConfig, logger: silentLogger });
   let seq = 0;
   const cluster: TestCluster = {
     server: info.server,
@@ -76,8 +78,11 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
     async namespace(prefix = "test") {
       const clean = prefix.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40).replace(/-+$/, "");
       const name = `${clean}-${randomBytes(3).toString("hex")}`;
-      const res = await api.send("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
-      if (res.status !== 201) throw new Error(`creating namespace ${name} failed: ${res.status} ${res.text.slice(0, 300)}`);
+      try {
+        await admin.core.namespaces.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+      } catch (error) {
+        throw new Error(`creating namespace ${name} failed: ${errorMessage(error)}`, { cause: error });
+      }
       return name;
     },
     async userKubeconfig(name, groups = []) {
@@ -89,7 +94,7 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
       return path;
     },
     async close() {
-      await api.close();
+      await admin.close();
       await plane?.close();
     },
     [Symbol.asyncDispose]: () => cluster.close(),
