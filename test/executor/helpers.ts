@@ -3,6 +3,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BaseExecutor, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { onAbort } from "../../src/core/abort.js";
 
 /** One call the test engine saw. */
 export interface SeenCall {
@@ -31,10 +32,7 @@ export class TestEngine extends BaseExecutor {
   }
 
   async executeAgent(request: ExecutionEngineRequest, ctx: ExecutionContext): Promise<Message[]> {
-    const aborted = new Promise<unknown>((resolve) => {
-      if (ctx.signal.aborted) resolve(ctx.signal.reason);
-      ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason), { once: true });
-    });
+    const aborted = new Promise<unknown>((resolve) => onAbort(ctx.signal, resolve));
     const call = { request, ctx, aborted };
     this.calls.push(call);
     this.waiters.shift()?.(call);

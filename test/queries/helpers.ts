@@ -4,6 +4,7 @@ import { ArkClient, loopbackServiceUrl, type Logger } from "ark-sdk";
 import { BaseExecutor, ClusterQueryResolver, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
 import { startDispatcher, startLocalBroker, type DispatchRecord, type LocalBroker, type QueryDispatcher } from "ark-sdk/testing";
 import type { TestCluster } from "../helpers/cluster.js";
+import { onAbort } from "../../src/core/abort.js";
 
 export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -35,10 +36,7 @@ export class ScriptedEngine extends BaseExecutor {
   }
 
   async executeAgent(request: ExecutionEngineRequest, ctx: ExecutionContext): Promise<Message[]> {
-    const aborted = new Promise<unknown>((resolve) => {
-      if (ctx.signal.aborted) resolve(ctx.signal.reason);
-      ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason), { once: true });
-    });
+    const aborted = new Promise<unknown>((resolve) => onAbort(ctx.signal, resolve));
     const execution = { request, ctx, aborted };
     this.executions.push(execution);
     this.waiters.shift()?.(execution);
