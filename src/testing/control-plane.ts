@@ -13,7 +13,7 @@ import { sleep } from "../core/backoff.js";
 import { arkCustomResourceDefinitions } from "../generated/index.js";
 import { ArkClient } from "../ark/ark-client.js";
 import { silentLogger } from "../core/logger.js";
-import { apiServerReady } from "./readiness.js";
+import { ReadinessProbe } from "./readiness.js";
 import { findBinaries, type ControlPlaneBinaries } from "./binaries.js";
 import { crdDescriptor, installCrds, type CrdObject } from "./crd-install.js";
 import { ControlPlaneError } from "./errors.js";
@@ -194,7 +194,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const waitApiReady = async () => {
       await waitFor(async () => existsSync(caFile), apiserver, timeoutMs, "writing its serving certificate");
       const caPem = await readFile(caFile, "utf8");
-      await waitFor(() => apiServerReady(server, caPem, adminToken), apiserver, timeoutMs, "ready (/readyz)");
+      const probe = new ReadinessProbe(server, caPem, adminToken);
+      try {
+        await waitFor(() => probe.ready(), apiserver, timeoutMs, "ready (/readyz)");
+      } finally {
+        probe.close();
+      }
       return caPem;
     };
     apiserver.start();

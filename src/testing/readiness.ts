@@ -3,17 +3,35 @@
  * API server ready (`GET /readyz`)? Everything after it (CRD installation,
  * namespaces) goes through ark-sdk's own client.
  */
-import { request } from "node:https";
+import { Agent, request } from "node:https";
 
-/** Whether the API server at `server` answers `/readyz` with 200 (false on any error, or after 5 s). */
-export function apiServerReady(server: string, caPem: string, token: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(new URL("/readyz", server), { ca: caPem, headers: { authorization: `Bearer ${token}` }, timeout: 5_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
+/** Probes one API server's `/readyz` over a kept-alive connection; `close()` ends the connection. */
+export class ReadinessProbe {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly server: string,
+    caPem: string,
+    private readonly token: string,
+  ) {
+    this.agent = new Agent({ ca: caPem, keepAlive: true });
+  }
+
+  /** Whether `/readyz` answers 200 (false on any error, or after 10 s without an answer). */
+  ready(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = request(new URL("/readyz", this.server), { agent: this.agent, headers: { authorization: `Bearer ${this.token}` }, timeout: 10_000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve(false));
+      req.end();
     });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(false));
-    req.end();
-  });
+  }
+
+  /** Ends the kept-alive connection. */
+  close(): void {
+    this.agent.destroy();
+  }
 }
