@@ -9,7 +9,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import {
   a2aServerDescriptor, a2aTaskDescriptor, agentDescriptor, arkConfigDescriptor, executionEngineDescriptor, mcpServerDescriptor,
-  memoryDescriptor, modelDescriptor, queryDescriptor, teamDescriptor, toolDescriptor, validateObject,
+  memoryDescriptor, modelDescriptor, queryDescriptor, teamDescriptor, toolDescriptor, validateObject, descriptorFor,
   type A2AServer, type Agent, type ArkConfig, type ExecutionEngine, type MCPServer, type Memory, type Model, type Team, type Tool,
 } from "../generated/index.js";
 import { ApiDiscovery } from "../client/discovery.js";
@@ -25,7 +25,7 @@ import type { KubernetesObject } from "../core/meta.js";
 import { checkNamespace } from "../client/paths.js";
 import { A2ATaskClient } from "./a2a-task-client.js";
 import { QueryClient } from "./query-client.js";
-import { ResourceClient, type ResourceClientOptions } from "../client/resource-client.js";
+import { ResourceClient, type ResourceClientOptions, type Validator } from "../client/resource-client.js";
 import { SecretClient } from "./secrets.js";
 import { Transport, type Impersonation, type RetryOptions } from "../client/transport.js";
 
@@ -135,9 +135,18 @@ export abstract class ArkClientBase implements Closeable {
     return { transport, namespace: this.namespace, fieldManager, logger, validate: validate && this.shared.validate ? validateObject : false };
   }
 
-  /** A client of any kind, e.g. one you generated yourself. Schema validation applies when the generated registry knows the kind. */
-  resource<T extends KubernetesObject>(descriptor: ResourceDescriptor<T>, options: { validate?: boolean } = {}): ResourceClient<T> {
-    return new ResourceClient(descriptor, this.resourceOptions(options.validate ?? false));
+  /**
+   * A client of any kind, e.g. one you generated yourself. `validate` checks
+   * objects before create/update/apply: your own validator (e.g. the
+   * `validateObject` or `validate<Kind>` that `ark-sdk generate` wrote for your
+   * CRDs), or `true` for ARK's generated schemas, which apply only to the kinds
+   * they know (another kind is not checked, never refused). Default: none.
+   */
+  resource<T extends KubernetesObject>(descriptor: ResourceDescriptor<T>, options: { validate?: boolean | Validator } = {}): ResourceClient<T> {
+    const validate = options.validate ?? false;
+    if (typeof validate === "function") return new ResourceClient(descriptor, { ...this.resourceOptions(false), validate });
+    const known = validate && descriptorFor(descriptor.apiVersion, descriptor.kind) !== undefined;
+    return new ResourceClient(descriptor, this.resourceOptions(known));
   }
 
   /** Secrets, ConfigMaps, Services and Namespaces. */

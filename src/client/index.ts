@@ -11,7 +11,7 @@ export type {
   DeleteOptions, WatchOptions, WaitOptions, LabelSelectorInput,
 } from "./options.js";
 export { Informer, stripManagedFields, type InformerHandlers, type InformerOptions } from "./informer.js";
-export { objectKey, type WatchEvent, type WatchEventType, type BookmarkObject } from "./watch.js";
+export { objectKey, type WatchEvent, type WatchEventType, type BookmarkObject, type SyncedEvent } from "./watch.js";
 export { retryOnConflict, type RetryOnConflictOptions } from "./retry-on-conflict.js";
 export type { BackoffOptions } from "../core/backoff.js";
 export {

@@ -106,6 +106,8 @@ export interface WatchOptions extends Omit<CallOptions, "timeoutMs"> {
   backoff?: BackoffOptions;
   /** Yield BOOKMARK events (default false; they are always requested and used for resuming). */
   bookmarks?: boolean;
+  /** Yield a `SYNCED` event when the initial list has been reported (and after each relist); default false. */
+  synced?: boolean;
   /**
    * How long the server holds each watch request open before the client re-issues it, ms
    * (sent as whole seconds, rounded up; default random 300,000–600,000).

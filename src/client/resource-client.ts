@@ -18,7 +18,7 @@ import type {
 } from "./options.js";
 import { checkName, checkNamespace, collectionPath, objectPath } from "./paths.js";
 import type { HttpRequest, QueryParams, Transport } from "./transport.js";
-import { listWatch, type ListWatchSource, type WatchEvent } from "./watch.js";
+import { listWatch, type ListWatchSource, type SyncedEvent, type WatchEvent } from "./watch.js";
 import { linkAbort } from "../core/abort.js";
 
 /** Checks an object against its kind's schema; returns every problem (empty when valid). The generated `validateObject` is one. */
@@ -135,11 +135,22 @@ export class ResourceClient<T extends KubernetesObject> {
   }
 
   /**
+   * Every object matching the selectors, one at a time, fetched in pages of
+   * `limit` (default 500) as the loop asks for more. If the continue token
+   * expires between pages (etcd compacted meanwhile) it throws `GoneError`:
+   * the objects already yielded cannot be made consistent. See {@link pages}
+   * for the pages themselves.
+   */
+  async *iterate(options: ListOptions = {}): AsyncGenerator<T, void, undefined> {
+    for await (const page of this.pages(options)) yield* page.items;
+  }
+
+  /**
    * Yields the list page by page (`limit` items each, default 500). If the
    * continue token expires between pages (etcd compacted meanwhile) it throws
    * `GoneError`: the pages already yielded cannot be made consistent.
    */
-  async *iterate(options: ListOptions = {}): AsyncGenerator<ListPage<T>, void, undefined> {
+  async *pages(options: ListOptions = {}): AsyncGenerator<ListPage<T>, void, undefined> {
     const limit = options.limit ?? 500;
     let token: string | undefined;
     do {
@@ -157,7 +168,7 @@ export class ResourceClient<T extends KubernetesObject> {
     for (let attempt = 1; ; attempt++) {
       const all: T[] = [];
       try {
-        for await (const page of this.iterate(options)) all.push(...page.items);
+        for await (const page of this.pages(options)) all.push(...page.items);
         return all;
       } catch (error) {
         if (!(error instanceof GoneError) || all.length === 0 || attempt > 1) throw error;
@@ -264,8 +275,12 @@ export class ResourceClient<T extends KubernetesObject> {
    * on errors retrying cannot fix (403, 404). Ends when `signal` aborts or the
    * consumer stops iterating.
    */
-  async *watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<T>, void, undefined> {
+  watch(options: WatchOptions & { synced: true }): AsyncGenerator<WatchEvent<T> | SyncedEvent, void, undefined>;
+  watch(options?: WatchOptions): AsyncGenerator<WatchEvent<T>, void, undefined>;
+  async *watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<T> | SyncedEvent, void, undefined> {
     if (options.signal?.aborted) return;
+    // From a given resourceVersion there is no initial list: the consumer is in sync at once.
+    if (options.synced && options.resourceVersion !== undefined) yield { type: "SYNCED", resourceVersion: options.resourceVersion };
     const controller = linkAbort([options.signal]);
     try {
       const events = listWatch(this.source(options), {
@@ -280,7 +295,10 @@ export class ResourceClient<T extends KubernetesObject> {
         logger: this.logger,
       });
       for await (const event of events) {
-        if (event.type === "SYNCED") continue;
+        if (event.type === "SYNCED") {
+          if (options.synced) yield { type: "SYNCED", resourceVersion: event.resourceVersion };
+          continue;
+        }
         if (event.type === "BOOKMARK") {
           if (options.bookmarks) yield { type: "BOOKMARK", object: event.object };
           continue;

@@ -24,6 +24,17 @@ export type WatchEvent<T> =
   | { type: "ADDED" | "MODIFIED" | "DELETED"; object: T }
   | { type: "BOOKMARK"; object: BookmarkObject };
 
+/**
+ * The end of the initial list, yielded by `watch({ synced: true })`: every
+ * object that existed is reported (as ADDED) up to `resourceVersion`; what
+ * follows are changes. It comes again after a relist (after `410 Gone`), once
+ * what changed meanwhile is reported. From a given `resourceVersion` it comes first.
+ */
+export interface SyncedEvent {
+  type: "SYNCED";
+  resourceVersion: string;
+}
+
 /** The type of a {@link WatchEvent}. */
 export type WatchEventType = WatchEvent<KubernetesObject>["type"];
 

@@ -48,10 +48,31 @@ describe("pagination and selectors", () => {
     assert.equal(all[0]?.apiVersion, "ark.mckinsey.com/v1alpha1");
   });
 
-  it("iterate yields pages with continue tokens and remaining counts", async () => {
+  it("iterate yields objects, fetching the next page only when the loop gets there", async () => {
+    const fetched: (string | undefined)[] = [];
+    const counting = paged.inNamespace(pageNs.value);
+    const listPage = counting.listPage.bind(counting);
+    counting.listPage = (options) => {
+      fetched.push(options?.continue === undefined ? "first" : "next");
+      return listPage(options);
+    };
+    const names: string[] = [];
+    for await (const item of counting.iterate({ limit: 100 })) {
+      assert.equal(item.kind, "Agent");
+      names.push(item.metadata.name ?? "");
+      if (names.length === 150) break;
+    }
+    assert.deepEqual(names, Array.from({ length: 150 }, (_, i) => `a-${String(i).padStart(3, "0")}`));
+    assert.deepEqual(fetched, ["first", "next"], "two pages of 100 for 150 objects, the third never fetched");
+    let all = 0;
+    for await (const _item of paged.iterate({ limit: 100 })) all++;
+    assert.equal(all, 250);
+  });
+
+  it("pages yields pages with continue tokens and remaining counts", async () => {
     const sizes: number[] = [];
     const remaining: (number | undefined)[] = [];
-    for await (const page of paged.iterate({ limit: 100 })) {
+    for await (const page of paged.pages({ limit: 100 })) {
       sizes.push(page.items.length);
       remaining.push(page.remainingItemCount);
     }
