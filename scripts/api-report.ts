@@ -31,6 +31,7 @@ export const ENTRIES = [
   { specifier: "ark-sdk/auth", source: "src/auth/index.ts", report: "auth.api.md" },
   { specifier: "ark-sdk/testing", source: "src/testing/index.ts", report: "testing.api.md" },
   { specifier: "ark-sdk/protocol", source: "src/protocol/index.ts", report: "protocol.api.md" },
+  { specifier: "ark-sdk/openai", source: "src/integrations/openai.ts", report: "openai.api.md" },
 ] as const;
 
 /**

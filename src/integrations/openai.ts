@@ -9,7 +9,7 @@
  * const client = openAIClientFor(request.agent.model, { signal: ctx.signal });
  * const answer = await client.chat.completions.create({ ...chatParams(request.agent.model), messages });
  * ```
- * @packageDocumentation
+ * @module ark-sdk/openai
  */
 
 import OpenAI, { AzureOpenAI } from "openai";

@@ -74,6 +74,7 @@ export interface LocalModelServer {
   reply(...replies: ScriptedReply[]): void;
   /** Stops the server and ends open connections. */
   close(): Promise<void>;
+  /** The same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
