@@ -28,6 +28,7 @@ import { QueryClient } from "./query-client.js";
 import { ResourceClient, type ResourceClientOptions, type Validator } from "../client/resource-client.js";
 import { SecretClient } from "./secrets.js";
 import { Transport, type Impersonation, type RetryOptions } from "../client/transport.js";
+import { checkValidationMode, SchemaValidation, type ValidationMode } from "../client/schema-validation.js";
 
 /** Options of the ARK clients. */
 export interface ArkClientOptions {
@@ -43,6 +44,15 @@ export interface ArkClientOptions {
   fieldManager?: string;
   /** Client-side schema validation of ARK kinds before create/update/apply (default true). */
   validate?: boolean;
+  /**
+   * What that validation checks against and how strictly (default `"lenient"`):
+   * `"lenient"` uses the schemas bundled with this SDK (ARK v0.1.67) and only
+   * warns, through `logger`, about fields they do not declare; `"strict"`
+   * rejects those too; `"cluster"` validates against the CRDs installed in the
+   * target cluster (read once per client, read again when the server's answers
+   * show a CRD changed; needs `get` on customresourcedefinitions).
+   */
+  validation?: ValidationMode;
   /** Where the client logs (default: stderr at `ARK_SDK_LOG_LEVEL`, else `warn`). */
   logger?: Logger;
   /** Deadline of each call including retries, ms (default 30,000). */
@@ -73,6 +83,7 @@ export interface SharedClientState {
   transport: Transport;
   fieldManager: string;
   validate: boolean;
+  schemaValidation: SchemaValidation;
   logger: Logger;
   /** API discovery for kinds ark-sdk has no descriptor of; made on first use. */
   discovery?: ApiDiscovery;
@@ -85,7 +96,8 @@ function createShared(options: ArkClientOptions): { shared: SharedClientState; n
     timeoutMs: options.timeoutMs, retry: options.retry, pool: options.pool,
   });
   const namespace = checkNamespace("namespace", options.namespace ?? resolveNamespace(options.kubeConfig, undefined).namespace);
-  return { shared: { transport, fieldManager: options.fieldManager ?? "ark-sdk", validate: options.validate ?? true, logger }, namespace };
+  const schemaValidation = new SchemaValidation(checkValidationMode(options.validation), transport, logger);
+  return { shared: { transport, fieldManager: options.fieldManager ?? "ark-sdk", validate: options.validate ?? true, schemaValidation, logger }, namespace };
 }
 
 /** Loads the configuration the way `fromEnv` documents and returns the client's options. */
@@ -131,8 +143,8 @@ export abstract class ArkClientBase implements Closeable {
 
   /** @internal The options every resource client of this ARK client is built with. */
   protected resourceOptions(validate: boolean): ResourceClientOptions {
-    const { transport, fieldManager, logger } = this.shared;
-    return { transport, namespace: this.namespace, fieldManager, logger, validate: validate && this.shared.validate ? validateObject : false };
+    const { transport, fieldManager, logger, schemaValidation } = this.shared;
+    return { transport, namespace: this.namespace, fieldManager, logger, validate: validate && this.shared.validate ? validateObject : false, schemaValidation };
   }
 
   /**
@@ -172,6 +184,11 @@ export abstract class ArkClientBase implements Closeable {
   /** ARK configurations of this namespace (ConfigMap-backed). */
   get configurations(): ConfigurationClient {
     return new ConfigurationClient(this.core.configMaps);
+  }
+
+  /** This client's validation mode and, in mode `"cluster"`, the cluster's CRD schemas it has read. */
+  get schemaValidation(): SchemaValidation {
+    return this.shared.schemaValidation;
   }
 
   /** @internal The transport (tests compare it across views). */

@@ -8,7 +8,7 @@
 import type { ResourceDescriptor } from "../core/descriptor.js";
 import type { ValidateOptions, ValidationProblem } from "../schema/index.js";
 import { checkJsonPatch, checkMergePatch, encodeBody, escapeFieldSelectorValue, formatLabelSelector, isPlainObject } from "./input.js";
-import { ArgumentError, GoneError, NotFoundError, ValidationError, WaitTimeoutError } from "./errors.js";
+import { ArgumentError, GoneError, NotFoundError, WaitTimeoutError } from "./errors.js";
 import { Informer, type InformerOptions } from "./informer.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { KubernetesList, KubernetesObject } from "../core/meta.js";
@@ -20,6 +20,7 @@ import { checkName, checkNamespace, collectionPath, objectPath } from "./paths.j
 import type { HttpRequest, QueryParams, Transport } from "./transport.js";
 import { listWatch, type ListWatchSource, type SyncedEvent, type WatchEvent } from "./watch.js";
 import { linkAbort } from "../core/abort.js";
+import { SchemaValidation } from "./schema-validation.js";
 
 /** Checks an object against its kind's schema; returns every problem (empty when valid). The generated `validateObject` is one. */
 export type Validator = (object: unknown, options?: ValidateOptions) => ValidationProblem[];
@@ -45,6 +46,12 @@ export interface ResourceClientOptions {
   fieldManager?: string;
   /** Schema validator run before create/update/apply; `false` or absent: none. */
   validate?: Validator | false;
+  /**
+   * How `validate`'s findings are judged and which schema is used (see
+   * `ValidationMode`); default: lenient, unknown fields logged as warnings.
+   * Share one per client so the cluster's schemas are read once.
+   */
+  schemaValidation?: SchemaValidation;
   logger?: Logger;
 }
 
@@ -66,6 +73,7 @@ export class ResourceClient<T extends KubernetesObject> {
   protected readonly options: ResourceClientOptions;
   protected readonly logger: Logger;
   private readonly fieldManager: string;
+  private defaultPolicy: SchemaValidation | undefined;
 
   /** @internal Made by `ArkClient` (`ark.agents`, `ark.resource(descriptor)`, …). */
   constructor(descriptor: ResourceDescriptor<T>, options: ResourceClientOptions, scope?: { allNamespaces: true }) {
@@ -186,8 +194,8 @@ export class ResourceClient<T extends KubernetesObject> {
     if (name === "") throw new ArgumentError("metadata.name", "is required (or metadata.generateName)");
     if (body.metadata?.name !== undefined) checkName("metadata.name", body.metadata.name);
     const payload = this.encode(body, name);
-    this.validate(body, options, false);
-    return this.send<T>(
+    const validated = await this.validate(body, options, false);
+    return this.sendWrite(validated,
       { method: "POST", path: collectionPath(this.descriptor, this.objectNamespace(options, body)), query: this.writeQuery(options), payload, idempotent: false, name },
       options,
     );
@@ -198,8 +206,8 @@ export class ResourceClient<T extends KubernetesObject> {
     const body = this.withTypeMeta(object);
     const name = checkName("metadata.name", body.metadata?.name);
     const payload = this.encode(body, name);
-    this.validate(body, options, false);
-    return this.send<T>(
+    const validated = await this.validate(body, options, false);
+    return this.sendWrite(validated,
       { method: "PUT", path: objectPath(this.descriptor, this.objectNamespace(options, body), name), query: this.writeQuery(options), payload, idempotent: false, name },
       options,
     );
@@ -222,9 +230,9 @@ export class ResourceClient<T extends KubernetesObject> {
     const body = this.withTypeMeta(object as KubernetesObject);
     const name = checkName("metadata.name", body.metadata?.name);
     const payload = this.encode(body, name);
-    this.validate(body, options, true);
+    const validated = await this.validate(body, options, true);
     const query = { ...this.writeQuery(options), fieldManager: options.fieldManager ?? this.fieldManager, force: options.force ? true : undefined };
-    return this.send<T>(
+    return this.sendWrite(validated,
       {
         method: "PATCH", path: objectPath(this.descriptor, this.objectNamespace(options, body), name), query, payload,
         contentType: "application/apply-patch+yaml", idempotent: false, name,
@@ -472,12 +480,24 @@ export class ResourceClient<T extends KubernetesObject> {
     target.kind ??= this.descriptor.kind;
   }
 
-  private validate(object: KubernetesObject, options: WriteOptions, partial: boolean): void {
+  /** Validates a write as the client's mode says; returns the policy that did it, to observe the server's answer (or undefined when nothing was checked). */
+  private async validate(object: KubernetesObject, options: WriteOptions, partial: boolean): Promise<SchemaValidation | undefined> {
     const validator = this.options.validate;
-    if (!validator || options.validate === false) return;
-    // With a status subresource the server ignores `status` on create/update/apply, so its problems are moot.
-    let problems = validator(object, { status: this.descriptor.subresources.status ? "ignore" : "validate" });
-    if (partial) problems = problems.filter((p) => p.rule !== "required");
-    if (problems.length > 0) throw new ValidationError(this.descriptor.kind, object.metadata?.name ?? "", problems);
+    if (!validator || options.validate === false) return undefined;
+    const policy = this.options.schemaValidation ?? (this.defaultPolicy ??= new SchemaValidation("lenient", this.options.transport, this.logger));
+    await policy.check(this.descriptor, object, { bundled: validator, partial, signal: options.signal });
+    return policy;
+  }
+
+  /** Sends a validated write and lets the validation policy see the answer (a changed cluster schema shows there). */
+  private async sendWrite(policy: SchemaValidation | undefined, request: HttpRequest, options: CallOptions): Promise<T> {
+    try {
+      const written = await this.send<T>(request, options);
+      await policy?.observe(this.descriptor, { object: written });
+      return written;
+    } catch (error) {
+      await policy?.observe(this.descriptor, { error });
+      throw error;
+    }
   }
 }

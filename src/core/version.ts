@@ -24,3 +24,10 @@ function findVersion(): string {
 
 /** The ark-sdk version, e.g. `0.1.0`. */
 export const SDK_VERSION: string = findVersion();
+
+/**
+ * The ARK release whose CRDs the bundled types and schemas were generated
+ * from (upstream `main` at f6dbda34). Clusters running another ARK may
+ * declare fields these schemas do not know; see the client's `validation` option.
+ */
+export const BUNDLED_ARK_VERSION = "0.1.67";

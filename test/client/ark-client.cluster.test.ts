@@ -79,8 +79,9 @@ describe("versioned clients", () => {
 describe("client-side validation", () => {
   // A client whose server does not exist: any request would fail with a ConnectionError.
   let offline: ArkClient;
+  let kc: KubeConfig;
   before(() => {
-    const kc = new KubeConfig();
+    kc = new KubeConfig();
     kc.loadFromOptions({ ...JSON.parse(cluster.kubeConfig.exportConfig()), clusters: [{ name: "nowhere", server: "https://127.0.0.1:1", skipTLSVerify: false }], contexts: [{ name: "c", cluster: "nowhere", user: cluster.kubeConfig.getCurrentUser()?.name }], currentContext: "c", users: cluster.kubeConfig.getUsers() });
     offline = new ArkClient({ kubeConfig: kc, namespace: ns, retry: { attempts: 1 } });
   });
@@ -99,10 +100,15 @@ describe("client-side validation", () => {
     assert.equal(error.name, "ValidationError");
   });
 
-  it("reports typos (fields the server would prune) and checks updates and applies too", async () => {
-    const typo = await offline.agents.create({ metadata: { name: "t" }, spec: { promt: "x" } as never }).catch((e: unknown) => e);
-    assert.ok(typo instanceof ValidationError);
-    assert.deepEqual(typo.problems.map((p) => [p.path, p.rule]), [["spec.promt", "unknown-field"]]);
+  it("reports typos (fields the server would prune) in strict mode and checks updates and applies too (gap 1)", async () => {
+    const strict = new ArkClient({ kubeConfig: kc, namespace: ns, retry: { attempts: 1 }, validation: "strict" });
+    try {
+      const typo = await strict.agents.create({ metadata: { name: "t" }, spec: { promt: "x" } as never }).catch((e: unknown) => e);
+      assert.ok(typo instanceof ValidationError);
+      assert.deepEqual(typo.problems.map((p) => [p.path, p.rule]), [["spec.promt", "unknown-field"]]);
+    } finally {
+      await strict.close();
+    }
     await assert.rejects(offline.queries.update({ apiVersion: "ark.mckinsey.com/v1alpha1", kind: "Query", metadata: { name: "q" }, spec: { input: "x", target: { type: "robot", name: "r" } as never } }), ValidationError);
     await assert.rejects(offline.agents.apply({ metadata: { name: "a" }, spec: { prompt: 1 as never } }), ValidationError);
   });

@@ -145,7 +145,7 @@ spec: { prompt: fine }
 apiVersion: ark.mckinsey.com/v1alpha1
 kind: Agent
 metadata: { name: bad }
-spec: { prompt: fine, temperature: 3 }
+spec: { prompt: 3 }
 `;
     const error = await ark.applyManifest(text).catch((e: unknown) => e);
     assert.ok(error instanceof ManifestError);
