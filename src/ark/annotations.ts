@@ -16,6 +16,8 @@ export const CONFIGURATION_RESOURCE_TYPE = "configuration";
 export const DESCRIPTION_ANNOTATION = `${ARK_ANNOTATION_PREFIX}description`;
 /** Display alias of a secret or configuration. */
 export const ALIAS_ANNOTATION = `${ARK_ANNOTATION_PREFIX}alias`;
+/** Marks an Agent that proxies to an A2AServer (ARK's webhook then gives it no default `modelRef`). */
+export const A2A_SERVER_NAME_ANNOTATION = `${ARK_ANNOTATION_PREFIX}a2a-server-name`;
 /** On an ExecutionEngine: `"true"` opts the engine into live streaming. */
 export const STREAMING_SUPPORTED_ANNOTATION = `${ARK_ANNOTATION_PREFIX}streaming-supported`;
 

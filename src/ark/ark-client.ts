@@ -87,6 +87,8 @@ export interface SharedClientState {
   logger: Logger;
   /** API discovery for kinds ark-sdk has no descriptor of; made on first use. */
   discovery?: ApiDiscovery;
+  /** What the root client was built with (for {@link ArkClient.impersonating}). */
+  init: ArkClientOptions;
 }
 
 function createShared(options: ArkClientOptions): { shared: SharedClientState; namespace: string } {
@@ -97,7 +99,7 @@ function createShared(options: ArkClientOptions): { shared: SharedClientState; n
   });
   const namespace = checkNamespace("namespace", options.namespace ?? resolveNamespace(options.kubeConfig, undefined).namespace);
   const schemaValidation = new SchemaValidation(checkValidationMode(options.validation), transport, logger);
-  return { shared: { transport, fieldManager: options.fieldManager ?? "ark-sdk", validate: options.validate ?? true, schemaValidation, logger }, namespace };
+  return { shared: { transport, fieldManager: options.fieldManager ?? "ark-sdk", validate: options.validate ?? true, schemaValidation, logger, init: options }, namespace };
 }
 
 /** Loads the configuration the way `fromEnv` documents and returns the client's options. */
@@ -325,6 +327,15 @@ export class ArkClient extends ArkClientBase {
   /** The same client with another default namespace, sharing connections. */
   inNamespace(namespace: string): ArkClient {
     return new ArkClient({ shared: this.shared, namespace });
+  }
+
+  /**
+   * A new client acting as `impersonate` (same cluster, credentials and
+   * options, its own transport; close it when done). The real identity needs
+   * the `impersonate` verb on the users, groups or serviceaccounts named.
+   */
+  impersonating(impersonate: Impersonation): ArkClient {
+    return new ArkClient({ ...this.shared.init, namespace: this.namespace, impersonate, logger: this.shared.logger });
   }
 
   /** The client serving `apiVersion`/`kind` among ARK's and the core kinds, or `undefined` (see {@link ArkClient.discoverClient} for any other kind). */

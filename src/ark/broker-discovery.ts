@@ -19,6 +19,7 @@ export const STREAMING_CONFIG_NAME = "ark-config-streaming";
 /** The parsed streaming configuration. */
 export interface StreamingConfig {
   enabled: boolean;
+  /** `port` is a port name of the Service ("" = its first port), as for every ARK `serviceRef`. */
   serviceRef: { name: string; port: string; namespace?: string };
 }
 
@@ -34,7 +35,8 @@ export function parseStreamingConfig(data: Record<string, string> | undefined): 
   const r: Record<string, unknown> = isRecord(ref) ? ref : {};
   const name = typeof r.name === "string" ? r.name : "";
   const port = typeof r.port === "number" || typeof r.port === "string" ? String(r.port) : "";
-  if (!name || !port) throw new Error("Invalid streaming configuration: missing service name or port");
+  // ARK (GetStreamingConfig) requires only the name, and only when streaming is enabled.
+  if (!name && enabled) throw new Error("Invalid streaming configuration: serviceRef must have a name");
   const config: StreamingConfig = { enabled, serviceRef: { name, port } };
   if (typeof r.namespace === "string" && r.namespace) config.serviceRef.namespace = r.namespace;
   return config;

@@ -13,7 +13,7 @@ import type { ObjectCache } from "../client/object-cache.js";
 import { isRecord } from "../core/json.js";
 import { errorMessage } from "../core/errors.js";
 
-/** A Kubernetes Service address, resolved to a numeric port when one was given. */
+/** A Kubernetes Service address: the Service's port that the reference selected, and the cleaned path. */
 export interface ServiceAddress {
   /** The Service's name. */
   name: string;
@@ -25,6 +25,17 @@ export interface ServiceAddress {
   path?: string;
 }
 
+/** Go's `path.Join("/", p)`: rooted, `.`/`..`/duplicate slashes resolved, no trailing slash. */
+export function joinUrlPath(p: string): string {
+  const out: string[] = [];
+  for (const segment of p.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") out.pop();
+    else out.push(segment);
+  }
+  return `/${out.join("/")}`;
+}
+
 /**
  * Turns a Service address into a URL. The default is ARK's in-cluster form
  * {@link clusterServiceUrl}; engines running outside the cluster (or tests)
@@ -32,11 +43,10 @@ export interface ServiceAddress {
  */
 export type ServiceUrlResolver = (address: ServiceAddress) => string;
 
-/** `http://<name>.<namespace>.svc.cluster.local[:port][path]`, `https` on port 443 (ARK's rule). */
+/** `http://<name>.<namespace>.svc.cluster.local:<port>[path]`: always `http`, whatever the port (ARK's rule). */
 export function clusterServiceUrl(address: ServiceAddress): string {
-  const scheme = address.port === 443 ? "https" : "http";
   const port = address.port === undefined ? "" : `:${address.port}`;
-  return `${scheme}://${address.name}.${address.namespace}.svc.cluster.local${port}${address.path ?? ""}`;
+  return `http://${address.name}.${address.namespace}.svc.cluster.local${port}${address.path ?? ""}`;
 }
 
 /**
@@ -153,23 +163,37 @@ export class ValueSourceResolver {
     throw new QueryResolutionError(`${object} has no key '${key}' (referenced by ${field})`, "MissingKey", { object });
   }
 
+  /**
+   * ARK's rule (`ResolveServiceReference`): the Service must exist; `port`
+   * names one of its ports (matched by name only, so `"8000"` matches a port
+   * named "8000", not port 8000); without `port` the Service's first port;
+   * always `http`; `path` cleaned as Go's `path.Join("/", path)`.
+   */
   private async fromService(ref: Record<string, unknown>, namespace: string, field: string): Promise<string> {
     if (typeof ref.name !== "string" || ref.name === "") throw new QueryResolutionError(`${field}.name is required`, "Invalid");
-    const address: ServiceAddress = { name: ref.name, namespace: typeof ref.namespace === "string" && ref.namespace ? ref.namespace : namespace };
-    if (typeof ref.path === "string" && ref.path) address.path = ref.path.startsWith("/") ? ref.path : `/${ref.path}`;
-    const port = typeof ref.port === "number" ? String(ref.port) : typeof ref.port === "string" ? ref.port : "";
-    if (/^\d+$/.test(port)) address.port = Number(port);
-    else if (port) address.port = await this.namedPort(address, port, field);
+    const name = ref.name;
+    const ns = typeof ref.namespace === "string" && ref.namespace ? ref.namespace : namespace;
+    const object = `Service ${ns}/${name}`;
+    const service = await this.read(() => this.deps.cache.get(this.deps.services, ns, name, this.signal), object);
+    if (!service) throw new QueryResolutionError(`failed to get service ${ns}/${name}: services "${name}" not found (referenced by ${field})`, "NotFound", { object });
+    const ports = service.spec?.ports ?? [];
+    const portName = typeof ref.port === "number" ? String(ref.port) : typeof ref.port === "string" ? ref.port : "";
+    let port: number;
+    if (portName !== "") {
+      const match = ports.find((p) => p.name === portName);
+      if (!match) {
+        const hint = /^\d+$/.test(portName) ? "; ARK matches serviceRef ports by name only, so give the port's name" : "";
+        throw new QueryResolutionError(`port ${portName} not found in service ${ns}/${name} (referenced by ${field})${hint}`, "MissingKey", { object });
+      }
+      port = match.port;
+    } else {
+      const first = ports[0];
+      if (!first) throw new QueryResolutionError(`service ${ns}/${name} has no ports (referenced by ${field})`, "MissingKey", { object });
+      port = first.port;
+    }
+    const address: ServiceAddress = { name, namespace: ns, port };
+    if (typeof ref.path === "string" && ref.path !== "") address.path = joinUrlPath(ref.path);
     return this.deps.serviceUrl(address);
-  }
-
-  private async namedPort(address: ServiceAddress, portName: string, field: string): Promise<number> {
-    const object = `Service ${address.namespace}/${address.name}`;
-    const service = await this.read(() => this.deps.cache.get(this.deps.services, address.namespace, address.name, this.signal), object);
-    if (!service) throw new QueryResolutionError(`${object} (referenced by ${field}) not found`, "NotFound", { object });
-    const match = service.spec?.ports?.find((p) => p.name === portName);
-    if (!match) throw new QueryResolutionError(`${object} has no port named '${portName}' (referenced by ${field})`, "MissingKey", { object });
-    return match.port;
   }
 
   private fromQueryParameter(ref: Record<string, unknown>, field: string): string {

@@ -1,16 +1,22 @@
 /**
- * Resolves a QueryRef against the cluster, with the engine's own identity:
- * Query → target agent (authorising team sub-targets) → Model with every
- * value source resolved → parameters and prompt → MCP servers of the agent's
- * tools → the ExecutionEngine's annotations → TTL and timeout. Reads go
- * through informers (see `ObjectCache`), so a hot agent is not re-read per
- * request. Also discovers the namespace's broker and writes Query phases.
+ * Resolves a QueryRef against the cluster: Query → target agent (authorising
+ * team sub-targets) → Model with every value source resolved → parameters
+ * and prompt → MCP servers of the agent's tools (headers, `spec.overrides`,
+ * bearer token, timeouts) → the ExecutionEngine's annotations → TTL and
+ * timeout. The Query is read with the engine's own identity; everything else
+ * too, unless the Query names a `spec.serviceAccount`: then, as ARK's
+ * controller does, as `system:serviceaccount:<namespace>:<name>`
+ * (impersonation; the engine needs the `impersonate` verb on that
+ * serviceaccount). The engine's own reads go through informers (see
+ * `ObjectCache`), so a hot agent is not re-read per request; impersonated
+ * reads are direct GETs, so the service account's RBAC decides each one.
+ * Also discovers the namespace's broker and writes Query phases.
  */
 
 import { ArkClient, type FromEnvOptions } from "../ark/ark-client.js";
 import { consoleLogger, type Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
-import type { Agent, AgentSpec, AgentSpecTool, Header, LabelSelector, LabelSelectorRequirement, Parameter, QuerySpec } from "../generated/index.js";
+import type { Agent, AgentSpec, AgentSpecTool, Header, LabelSelector, LabelSelectorRequirement, MCPServer, Model, Override, Parameter, Query, QuerySpec } from "../generated/index.js";
 import type { ResourceClient } from "../client/resource-client.js";
 import { SDK_VERSION } from "../core/version.js";
 import { BrokerDiscovery } from "../ark/broker-discovery.js";
@@ -28,6 +34,8 @@ import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig,
 import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
 import type { Closeable } from "../core/closeable.js";
 import { isRecord, setOwn } from "../core/json.js";
+import { ForbiddenError } from "../client/errors.js";
+import { A2A_SERVER_NAME_ANNOTATION } from "../ark/annotations.js";
 
 /** Options of {@link ClusterQueryResolver}. */
 export interface ClusterQueryResolverOptions {
@@ -69,6 +77,45 @@ function stringMap(value: unknown): Record<string, string> {
 /** A spec as read: the API server validated it against the CRD, but an older or newer ARK may leave fields out. */
 type Read<S> = Partial<S>;
 
+/** Who reads a resolution's objects: the engine itself, or the Query's service account. */
+interface Scope {
+  ark: ArkClient;
+  cache: ObjectCache;
+  /** The impersonated user, when not the engine itself. */
+  user?: string;
+  /** The Query being resolved (for `spec.overrides`). */
+  query: KubernetesObject;
+}
+
+/** Whether `labels` satisfy a `metav1.LabelSelector` (absent selector: everything). */
+function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector) return true;
+  const have = labels ?? {};
+  for (const [k, v] of Object.entries(rec(selector.matchLabels))) if (have[k] !== v) return false;
+  for (const expr of list<LabelSelectorRequirement>(selector.matchExpressions)) {
+    const key = text(expr.key) ?? "";
+    const values = list<unknown>(expr.values);
+    const present = Object.prototype.hasOwnProperty.call(have, key);
+    switch (expr.operator) {
+      case "In":
+        if (!present || !values.includes(have[key])) return false;
+        break;
+      case "NotIn":
+        if (present && values.includes(have[key])) return false;
+        break;
+      case "Exists":
+        if (!present) return false;
+        break;
+      case "DoesNotExist":
+        if (present) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 const LEGACY_PROVIDER_TYPES = new Set(["openai", "azure", "bedrock", "anthropic"]);
 
 /** Turns QueryRefs into requests by reading the cluster. */
@@ -81,6 +128,7 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
   private readonly options: ClusterQueryResolverOptions;
   private readonly serviceUrl: ServiceUrlResolver;
   private readonly broker: BrokerDiscovery;
+  private readonly impersonated = new Map<string, Scope>();
 
   constructor(ark: ArkClient, options: ClusterQueryResolverOptions = {}, ownsClient = false) {
     this.ark = ark;
@@ -92,7 +140,7 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     this.statusWriter = new QueryStatusWriter(ark.queries);
     this.broker = new BrokerDiscovery({
       readConfigMap: (ns, name, signal) => this.cache.get(this.ark.core.configMaps, ns, name, signal),
-      values: () => this.values(new Map()),
+      values: () => this.values({ ark: this.ark, cache: this.cache }, new Map()),
       ttlMs: options.brokerCacheTtlMs,
       logger: this.logger,
     });
@@ -117,15 +165,25 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
 
   async resolve(ref: QueryRef, input: ResolveInput, signal: AbortSignal): Promise<ResolvedQuery> {
     const ns = ref.namespace;
-    const query = await this.mustGet(this.ark.queries, ns, ref.name, signal, `Query '${ref.name}' not found in namespace '${ns}'`);
+    const query = await this.mustGet({ cache: this.cache }, this.ark.queries, ns, ref.name, signal, `Query '${ref.name}' not found in namespace '${ns}'`);
+    const scope = this.scopeFor(query, text(query.spec?.serviceAccount), ns);
+    try {
+      return await this.resolveAs(scope, query, ref, input, signal);
+    } catch (error) {
+      throw scope.user === undefined ? error : this.impersonationError(error, scope.user);
+    }
+  }
+
+  private async resolveAs(scope: Scope, query: Query, ref: QueryRef, input: ResolveInput, signal: AbortSignal): Promise<ResolvedQuery> {
+    const ns = ref.namespace;
     const qspec: Read<QuerySpec> = query.spec ?? {};
     const declared = qspec.target ? { type: text(qspec.target.type), name: text(qspec.target.name) } : undefined;
-    const agentName = await this.targetAgent(ref, declared, qspec, signal);
-    const agent = await this.mustGet(this.ark.agents, ns, agentName, signal, `Agent '${agentName}' (target of query '${ref.name}') not found in namespace '${ns}'`);
+    const agentName = await this.targetAgent(scope, ref, declared, qspec, signal);
+    const agent = await this.mustGet(scope, scope.ark.agents, ns, agentName, signal, `Agent '${agentName}' (target of query '${ref.name}') not found in namespace '${ns}'`);
     const aspec: Read<AgentSpec> = agent.spec ?? {};
 
-    const queryParams = await this.queryParameters(qspec, ns, signal);
-    const values = this.values(queryParams, signal);
+    const queryParams = await this.queryParameters(scope, qspec, ns, signal);
+    const values = this.values(scope, queryParams, signal);
     const parameters = await this.agentParameters(aspec, queryParams, values, ns);
     const agentConfig: AgentConfig = {
       name: agent.metadata?.name ?? agentName,
@@ -133,7 +191,7 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
       prompt: renderTemplate(text(aspec.prompt) ?? "", parameters),
       description: text(aspec.description) ?? "",
       parameters,
-      model: await this.model(aspec, ns, values, signal),
+      model: await this.model(scope, agent, ns, values, signal),
       labels: { ...agent.metadata?.labels },
       annotations: { ...agent.metadata?.annotations },
     };
@@ -142,10 +200,10 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     const request: ExecutionEngineRequest = {
       agent: agentConfig,
       userInput: { role: "user", content: input.userInput },
-      mcpServers: await this.mcpServers(agentConfig.name, aspec, ns, values, signal),
+      mcpServers: await this.mcpServers(scope, agent, ns, values, signal),
       conversationId: input.conversationId,
       queryAnnotations: { ...query.metadata?.annotations },
-      executionEngineAnnotations: await this.engineAnnotations(agentConfig.name, aspec, ns, signal),
+      executionEngineAnnotations: await this.engineAnnotations(scope, agentConfig.name, aspec, ns, signal),
     };
     const ttl = this.duration(qspec.ttl, "spec.ttl", ref.name, goDurationToSeconds);
     if (ttl !== undefined) request.messageTtlSeconds = ttl;
@@ -173,8 +231,14 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     });
   }
 
-  /** Stops informers and, when the resolver created it, the client. */
+  /** Stops informers and, when the resolver created it, the client (and the impersonating clients it made). */
   async close(): Promise<void> {
+    const scopes = [...this.impersonated.values()];
+    this.impersonated.clear();
+    await Promise.all(scopes.map(async (s) => {
+      await s.cache.close();
+      await s.ark.close();
+    }));
     await this.cache.close();
     if (this.ownsClient) await this.ark.close();
   }
@@ -186,20 +250,50 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
 
   // ---- steps ---------------------------------------------------------------
 
-  private values(queryParams: ReadonlyMap<string, string>, signal?: AbortSignal): ValueSourceResolver {
-    const core = this.ark.core;
+  /** The engine itself, or (with `spec.serviceAccount`) a client impersonating that service account, made once per account. */
+  private scopeFor(query: Query, account: string | undefined, ns: string): Scope {
+    if (!account) return { ark: this.ark, cache: this.cache, query };
+    const user = `system:serviceaccount:${ns}:${account}`;
+    let scope = this.impersonated.get(user);
+    if (!scope) {
+      // Direct reads: an informer would list and watch with the account's identity, which it rarely may.
+      scope = { ark: this.ark.impersonating({ user }), cache: new ObjectCache({ mode: "none", logger: this.logger }), user, query };
+      this.impersonated.set(user, scope);
+    }
+    return { ...scope, query };
+  }
+
+  /** A 403 during an impersonated resolution: either the engine may not impersonate, or the account may not read. */
+  private impersonationError(error: unknown, user: string): unknown {
+    const forbidden = error instanceof ForbiddenError ? error : error instanceof QueryResolutionError && error.cause instanceof ForbiddenError ? error.cause : undefined;
+    if (!forbidden) return error;
+    const object = error instanceof QueryResolutionError ? error.object : undefined;
+    const [, , ns = "", account = ""] = user.split(":");
+    if (/cannot impersonate/i.test(forbidden.message)) {
+      return new QueryResolutionError(
+        `the Query runs as service account '${account}' (spec.serviceAccount) and this engine resolves it as ${user}, as ARK's controller does, ` +
+          `but the engine may not impersonate it: grant the engine's identity the verb "impersonate" on resource "serviceaccounts" (core group) in namespace '${ns}'. API server: ${forbidden.message}`,
+        "Unauthorized",
+        { object, cause: forbidden },
+      );
+    }
+    return new QueryResolutionError(`cannot read ${object ?? "an object"} as ${user} (the Query's spec.serviceAccount): ${forbidden.message}`, "Unauthorized", { object, cause: forbidden });
+  }
+
+  private values(scope: Pick<Scope, "ark" | "cache">, queryParams: ReadonlyMap<string, string>, signal?: AbortSignal): ValueSourceResolver {
+    const core = scope.ark.core;
     return new ValueSourceResolver(
-      { cache: this.cache, secrets: core.secrets, configMaps: core.configMaps, services: core.services, serviceUrl: this.serviceUrl },
+      { cache: scope.cache, secrets: core.secrets, configMaps: core.configMaps, services: core.services, serviceUrl: this.serviceUrl },
       queryParams,
       signal,
     );
   }
 
-  private async mustGet<T extends KubernetesObject>(client: ResourceClient<T>, ns: string, name: string, signal: AbortSignal, notFound: string): Promise<T> {
+  private async mustGet<T extends KubernetesObject>(scope: Pick<Scope, "cache">, client: ResourceClient<T>, ns: string, name: string, signal: AbortSignal, notFound: string): Promise<T> {
     const object = `${client.descriptor.kind} ${ns}/${name}`;
     let found: T | undefined;
     try {
-      found = await this.cache.get(client, ns, name, signal);
+      found = await scope.cache.get(client, ns, name, signal);
     } catch (error) {
       throw clusterError(error, object);
     }
@@ -207,12 +301,14 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     return found;
   }
 
-  private async targetAgent(ref: QueryRef, declared: { type?: string; name?: string } | undefined, qspec: Read<QuerySpec>, signal: AbortSignal): Promise<string> {
+  private async targetAgent(scope: Scope, ref: QueryRef, declared: { type?: string; name?: string } | undefined, qspec: Read<QuerySpec>, signal: AbortSignal): Promise<string> {
     if (ref.target) {
       if (ref.target.type !== "agent") {
         throw new QueryResolutionError(`Query extension target override only supports agent targets, got '${ref.target.type}'`, "Unsupported");
       }
-      const readTeam = (name: string) => this.cache.get(this.ark.teams, ref.namespace, name, signal);
+      const readTeam = (name: string) => scope.cache.get(scope.ark.teams, ref.namespace, name, signal).catch((error: unknown) => {
+        throw clusterError(error, `Team ${ref.namespace}/${name}`);
+      });
       await authorizeOverride(readTeam, ref.name, declared, ref.target.name);
       return ref.target.name;
     }
@@ -225,16 +321,16 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
       }
       return declared.name;
     }
-    if (qspec.selector) return this.agentBySelector(ref, qspec.selector, signal);
+    if (qspec.selector) return this.agentBySelector(scope, ref, qspec.selector, signal);
     throw new QueryResolutionError(`Query '${ref.name}' has no target`, "Invalid");
   }
 
   /** ARK resolves a selector to the first match, agents first. */
-  private async agentBySelector(ref: QueryRef, selector: LabelSelector, signal: AbortSignal): Promise<string> {
+  private async agentBySelector(scope: Scope, ref: QueryRef, selector: LabelSelector, signal: AbortSignal): Promise<string> {
     const labelSelector = formatSelector(selector);
     let agents: Agent[];
     try {
-      agents = await this.ark.agents.list({ namespace: ref.namespace, labelSelector, signal });
+      agents = await scope.ark.agents.list({ namespace: ref.namespace, labelSelector, signal });
     } catch (error) {
       throw clusterError(error, `Agents matching ${labelSelector} in ${ref.namespace}`);
     }
@@ -243,9 +339,9 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     return name;
   }
 
-  private async queryParameters(qspec: Read<QuerySpec>, ns: string, signal: AbortSignal): Promise<Map<string, string>> {
+  private async queryParameters(scope: Scope, qspec: Read<QuerySpec>, ns: string, signal: AbortSignal): Promise<Map<string, string>> {
     const params = new Map<string, string>();
-    const values = this.values(params, signal);
+    const values = this.values(scope, params, signal);
     for (const [i, param] of list<Parameter>(qspec.parameters).entries()) {
       const name = text(param.name);
       if (!name) continue;
@@ -267,11 +363,28 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     return out;
   }
 
-  private async model(aspec: Read<AgentSpec>, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<ModelConfig> {
-    const refName = text(aspec.modelRef?.name);
+  /**
+   * The agent's Model. Without `spec.modelRef` ARK's webhook sets `default`
+   * (unless the agent proxies to an A2AServer), so that is resolved here too.
+   * A Model that does not exist is not an error, as in ARK and the Python SDK:
+   * the request goes out with `{ name, type: "unknown", config: {} }` and a warning.
+   */
+  private async model(scope: Scope, agent: Agent, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<ModelConfig> {
+    const aspec: Read<AgentSpec> = agent.spec ?? {};
+    const isA2A = agent.metadata?.annotations?.[A2A_SERVER_NAME_ANNOTATION] !== undefined;
+    const refName = text(aspec.modelRef?.name) ?? (aspec.modelRef === undefined && !isA2A ? "default" : undefined);
     if (!refName) return { name: "", type: "", config: {} };
     const modelNs = text(aspec.modelRef?.namespace) ?? ns;
-    const model = await this.mustGet(this.ark.models, modelNs, refName, signal, `Model '${refName}' not found in namespace '${modelNs}'`);
+    let model: Model;
+    try {
+      model = await this.mustGet(scope, scope.ark.models, modelNs, refName, signal, `Model '${refName}' not found in namespace '${modelNs}'`);
+    } catch (error) {
+      if (!(error instanceof QueryResolutionError && error.reason === "NotFound")) throw error;
+      this.logger.warn(`Agent '${agent.metadata?.name ?? ""}': Model '${refName}' not found in namespace '${modelNs}'; resolving without a model (type "unknown"), as ARK does`, {
+        agent: agent.metadata?.name, model: refName, namespace: modelNs,
+      });
+      return { name: refName, type: "unknown", config: {} };
+    }
     const mspec = model.spec ?? {};
     const legacyType = text(mspec.type);
     const provider = text(mspec.provider) ?? (legacyType && LEGACY_PROVIDER_TYPES.has(legacyType) ? legacyType : "unknown");
@@ -311,7 +424,9 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     return out;
   }
 
-  private async mcpServers(agentName: string, aspec: Read<AgentSpec>, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<MCPServerConfig[]> {
+  private async mcpServers(scope: Scope, agent: Agent, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<MCPServerConfig[]> {
+    const aspec: Read<AgentSpec> = agent.spec ?? {};
+    const agentName = agent.metadata?.name ?? "";
     const byServer = new Map<string, { name: string; namespace: string; tools: string[] }>();
     const dropped: string[] = [];
     for (const entry of list<AgentSpecTool>(aspec.tools)) {
@@ -322,7 +437,7 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
       // With a partial, partial.name is the Tool object and name is what the model sees (ARK's GetToolCRDName).
       const toolName = text(entry.partial?.name) ?? text(entry.name);
       if (!toolName) continue;
-      const tool = await this.mustGet(this.ark.tools, ns, toolName, signal, `Tool '${toolName}' (used by agent '${agentName}') not found in namespace '${ns}'`);
+      const tool = await this.mustGet(scope, scope.ark.tools, ns, toolName, signal, `Tool '${toolName}' (used by agent '${agentName}') not found in namespace '${ns}'`);
       const tspec = tool.spec ?? {};
       if (tspec.type !== "mcp") {
         dropped.push(`${toolName} (${String(tspec.type ?? "unknown")})`);
@@ -342,32 +457,83 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
       this.logger.warn(`Agent '${agentName}' runs on an execution engine, which receives only mcp tools; these tools will not be available to the agent: ${dropped.join(", ")}`);
     }
     const servers: MCPServerConfig[] = [];
+    if (byServer.size === 0) return servers;
+    const agentOverrides = await this.mcpOverrides(agent, values, "Agent");
+    const queryOverrides = await this.mcpOverrides(scope.query, values, "Query");
     for (const group of byServer.values()) {
-      const server = await this.mustGet(this.ark.mcpServers, group.namespace, group.name, signal, `MCPServer '${group.name}' (used by agent '${agentName}') not found in namespace '${group.namespace}'`);
+      const server = await this.mustGet(scope, scope.ark.mcpServers, group.namespace, group.name, signal, `MCPServer '${group.name}' (used by agent '${agentName}') not found in namespace '${group.namespace}'`);
       const sspec = server.spec ?? {};
       const field = `MCPServer ${group.namespace}/${group.name}`;
       const url = await values.resolve(sspec.address, group.namespace, `${field} spec.address`);
       if (!url) throw new QueryResolutionError(`MCPServer '${group.name}' has no resolvable address`, "Invalid", { object: field });
+      const headers = await this.headers(list<Header>(sspec.headers), group.namespace, values, `${field} spec.headers`);
+      const token = await this.mcpBearerToken(scope, server, signal);
+      if (token) headers.Authorization = `Bearer ${token}`;
+      // ARK's completions engine: the server's headers, then the Agent's, then the Query's overrides (resourceType mcpserver).
+      for (const overrides of [agentOverrides, queryOverrides]) {
+        for (const o of overrides) {
+          if (o.namespace !== group.namespace || !selectorMatches(o.selector, server.metadata?.labels)) continue;
+          for (const [name, value] of Object.entries(o.headers)) setOwn(headers, name, value);
+        }
+      }
+      const timeout = text(sspec.timeout) ?? "30s";
       servers.push({
         name: group.name,
         url,
         transport: text(sspec.transport) ?? "http",
-        timeout: text(sspec.timeout) ?? "30s",
-        headers: await this.headers(list<Header>(sspec.headers), group.namespace, values, `${field} spec.headers`),
+        timeout,
+        // ARK >= 0.1.68 bounds tool calls by spec.toolCallTimeout; before, spec.timeout bounded them.
+        toolCallTimeout: text((sspec as { toolCallTimeout?: unknown }).toolCallTimeout) ?? timeout,
+        headers,
         tools: group.tools,
       });
     }
     return servers;
   }
 
-  private async engineAnnotations(agentName: string, aspec: Read<AgentSpec>, ns: string, signal: AbortSignal): Promise<Record<string, string>> {
+  /** The `resourceType: mcpserver` entries of an object's `spec.overrides`, headers resolved (in the object's namespace). */
+  private async mcpOverrides(object: KubernetesObject, values: ValueSourceResolver, kind: string): Promise<{ namespace: string; selector: LabelSelector | undefined; headers: Record<string, string> }[]> {
+    const ns = object.metadata?.namespace ?? "";
+    const out: { namespace: string; selector: LabelSelector | undefined; headers: Record<string, string> }[] = [];
+    const overrides = list<Override>((object as { spec?: { overrides?: Override[] } }).spec?.overrides);
+    for (const [i, override] of overrides.entries()) {
+      if (override.resourceType !== "mcpserver") continue;
+      const headers = await this.headers(list<Header>(override.headers), ns, values, `${kind} ${ns}/${object.metadata?.name ?? ""} spec.overrides[${i}].headers`);
+      if (Object.keys(headers).length > 0) out.push({ namespace: ns, selector: override.labelSelector, headers });
+    }
+    return out;
+  }
+
+  /**
+   * The access token of `spec.authorization.tokenSecretRef` (key
+   * `accessTokenKey`, default `access_token`), as ARK's controller reads it:
+   * a missing Secret or key means no token, not an error.
+   */
+  private async mcpBearerToken(scope: Scope, server: MCPServer, signal: AbortSignal): Promise<string | undefined> {
+    const ref = server.spec?.authorization?.tokenSecretRef;
+    const name = text(ref?.name);
+    if (!name) return undefined;
+    const ns = server.metadata?.namespace ?? "";
+    const secret = await this.mustGet(scope, scope.ark.core.secrets, ns, name, signal, "").catch((error: unknown) => {
+      if (error instanceof QueryResolutionError && error.reason === "NotFound") return undefined;
+      throw error;
+    });
+    const raw = secret?.data?.[text(ref?.accessTokenKey) ?? "access_token"];
+    if (!secret || raw === undefined) {
+      this.logger.warn(`MCPServer ${ns}/${server.metadata?.name ?? ""}: no access token in Secret '${name}' (spec.authorization.tokenSecretRef); calling it without one`);
+      return undefined;
+    }
+    return Buffer.from(raw, "base64").toString("utf8") || undefined;
+  }
+
+  private async engineAnnotations(scope: Scope, agentName: string, aspec: Read<AgentSpec>, ns: string, signal: AbortSignal): Promise<Record<string, string>> {
     const ref = aspec.executionEngine;
     if (ref === undefined || ref === null) return {};
     const name = text(ref.name);
     if (!name) throw new QueryResolutionError(`ExecutionEngine reference on agent '${agentName}' has no name`, "Invalid");
     if (name === "a2a") return {}; // ARK's reserved "proxy to an A2AServer" engine has no object
     const engineNs = text(ref.namespace) ?? ns;
-    const engine = await this.mustGet(this.ark.executionEngines, engineNs, name, signal, `ExecutionEngine '${name}' (used by agent '${agentName}') not found in namespace '${engineNs}'`);
+    const engine = await this.mustGet(scope, scope.ark.executionEngines, engineNs, name, signal, `ExecutionEngine '${name}' (used by agent '${agentName}') not found in namespace '${engineNs}'`);
     return stringMap(engine.metadata?.annotations);
   }
 

@@ -62,9 +62,15 @@ export interface MCPServerConfig {
   url: string;
   /** `http` (streamable HTTP) or `sse`. */
   transport: string;
-  /** Go duration, e.g. `30s`. */
+  /** Go duration, e.g. `30s`: the MCPServer's `spec.timeout` (on ARK ≥ 0.1.68 it bounds connection setup only). */
   timeout: string;
-  /** Headers to send, values resolved. */
+  /**
+   * Go duration bounding each tool call: `spec.toolCallTimeout` on ARK ≥ 0.1.68,
+   * else `spec.timeout` (which bounded tool calls before). Absent on requests
+   * from callers that do not send it.
+   */
+  toolCallTimeout?: string;
+  /** Headers to send, values resolved: `spec.headers`, the bearer token of `spec.authorization.tokenSecretRef`, then Agent and Query `spec.overrides`. */
   headers: Record<string, string>;
   /** The names of this server's tools the agent may call. */
   tools: string[];
@@ -176,6 +182,7 @@ function readMcpServer(value: unknown, path: string): MCPServerConfig {
     timeout: str(s.timeout, `${path}.timeout`, "30s"),
     headers: stringMap(s.headers, `${path}.headers`),
     tools: list(s.tools, `${path}.tools`, (t, at) => str(t, at)),
+    ...(s.toolCallTimeout === undefined || s.toolCallTimeout === null ? {} : { toolCallTimeout: str(s.toolCallTimeout, `${path}.toolCallTimeout`) }),
   };
 }
 

@@ -126,8 +126,8 @@ function expectedRequest(userInput: string, conversationId: string): ExecutionEn
     },
     userInput: { role: "user", content: userInput },
     mcpServers: [
-      { name: "github", url: "http://github-mcp.example/mcp", transport: "http", timeout: "45s", headers: { Authorization: "sk-secret-123" }, tools: ["search", "create_issue"] },
-      { name: "files", url: "http://127.0.0.1:8931/mcp", transport: "sse", timeout: "30s", headers: {}, tools: ["read_file"] },
+      { name: "github", url: "http://github-mcp.example/mcp", transport: "http", timeout: "45s", toolCallTimeout: "45s", headers: { Authorization: "sk-secret-123" }, tools: ["search", "create_issue"] },
+      { name: "files", url: "http://127.0.0.1:8931/mcp", transport: "sse", timeout: "30s", toolCallTimeout: "30s", headers: {}, tools: ["read_file"] },
     ],
     conversationId,
     queryAnnotations: { "ark.mckinsey.com/streaming-enabled": "true" },

@@ -223,12 +223,14 @@ describe("mergeCondition", () => {
 });
 
 describe("streaming config", () => {
-  it("parses ark-config-streaming and rejects incomplete ones", () => {
+  it("W12: parses ark-config-streaming as ARK does (port optional, a name required only when enabled)", () => {
     assert.deepEqual(parseStreamingConfig({ enabled: "True", serviceRef: "name: ark-broker\nport: http\nnamespace: ark-system\n" }), {
       enabled: true, serviceRef: { name: "ark-broker", port: "http", namespace: "ark-system" },
     });
     assert.equal(parseStreamingConfig({ enabled: "false", serviceRef: "name: b\nport: 80" }).enabled, false);
-    assert.throws(() => parseStreamingConfig({ enabled: "true", serviceRef: "name: b" }), /missing service name or port/);
+    assert.deepEqual(parseStreamingConfig({ enabled: "true", serviceRef: "name: b" }).serviceRef, { name: "b", port: "" }, "no port: the Service's first port");
+    assert.throws(() => parseStreamingConfig({ enabled: "true", serviceRef: "port: http" }), /serviceRef must have a name/);
+    assert.equal(parseStreamingConfig({ enabled: "false" }).enabled, false);
   });
 });
 
