@@ -32,10 +32,7 @@ export {
 } from "./core-kinds.js";
 export { applyManifest, parseManifest, ManifestError, type ManifestOutcome, type ApplyManifestOptions, type ClientResolver } from "./apply-manifest.js";
 export { SDK_VERSION, BUNDLED_ARK_VERSION } from "../core/version.js";
-export {
-  SchemaValidation, ClusterSchemas, ClusterSchemaError, checkValidationMode, crdName, VALIDATION_MODES,
-  type ValidationMode, type SchemaCheck,
-} from "./schema-validation.js";
+export { SchemaValidation, ClusterSchemas, ClusterSchemaError, VALIDATION_MODES, type ValidationMode, type SchemaCheck } from "./schema-validation.js";
 export type { ResourceDescriptor, PrinterColumn, ScaleSubresource } from "../core/descriptor.js";
 export type { ObjectMeta, OwnerReference, ManagedFieldsEntry, ListMeta, KubernetesObject, KubernetesList, Status, StatusCause } from "../core/meta.js";
 export { consoleLogger, silentLogger, type Logger, type LogLevel, type LogFields } from "../core/logger.js";
