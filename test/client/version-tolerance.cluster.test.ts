@@ -80,7 +80,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await plane?.stop();
+  await plane?.close();
 });
 
 describe("gap 1: writing objects of a newer ARK", { timeout: 120_000 }, () => {
