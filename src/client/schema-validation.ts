@@ -57,6 +57,7 @@ export class ClusterSchemas {
   /** CRD reads done so far (for tests and diagnostics). */
   reads = 0;
 
+  /** @internal The client builds one per client in `validation: "cluster"` mode. */
   constructor(transport: Transport, logger?: Logger) {
     this.transport = transport;
     this.logger = logger;
@@ -162,6 +163,7 @@ export class SchemaValidation {
   private readonly logger: Logger;
   private readonly warned = new Set<string>();
 
+  /** @internal The client builds one per client from its `validation` option. */
   constructor(mode: ValidationMode, transport: Transport, logger: Logger) {
     this.mode = checkValidationMode(mode);
     this.logger = logger;
