@@ -9,7 +9,7 @@
 
 import type { ResourceDescriptor } from "../core/descriptor.js";
 import { isRecord } from "../core/json.js";
-import { ArgumentError, isNotFound } from "./errors.js";
+import { ArgumentError, isNotFound, isRouteNotFound } from "./errors.js";
 import type { Transport } from "./transport.js";
 
 /** One resource of a group version as the API server lists it. */
@@ -110,7 +110,8 @@ export class ApiDiscovery {
       const body = await this.transport.request<unknown>({ method: "GET", path, idempotent: true, signal, kind: "APIResourceList" });
       return { resources: parseResourceList(body), readAt };
     } catch (error) {
-      if (isNotFound(error)) return { resources: undefined, readAt };
+      // A group version the server does not serve answers a bare `404 page not found` (no Status body).
+      if (isNotFound(error) || isRouteNotFound(error)) return { resources: undefined, readAt };
       throw error;
     }
   }
