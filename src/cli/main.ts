@@ -15,6 +15,7 @@ Commands:
   query <target> <input>   Run a query and print the answer
   apply -f <file>          Server-side-apply YAML manifests (any kind the cluster serves)
   engine manifests         Print an engine's deployment manifests with least-privilege RBAC
+  init engine <name>       Create an execution-engine project (engine, test, Dockerfile, manifests)
   version                  Print the ark-sdk version
 
 Run "ark-sdk <command> --help" for a command's options.
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   query: () => import("./query.js" as string) as Promise<CommandModule>,
   apply: () => import("./apply.js" as string) as Promise<CommandModule>,
   engine: () => import("./engine.js" as string) as Promise<CommandModule>,
+  init: () => import("./init.js" as string) as Promise<CommandModule>,
 };
 
 function version(): string {
