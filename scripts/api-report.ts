@@ -32,6 +32,7 @@ export const ENTRIES = [
   { specifier: "ark-sdk/testing", source: "src/testing/index.ts", report: "testing.api.md" },
   { specifier: "ark-sdk/protocol", source: "src/protocol/index.ts", report: "protocol.api.md" },
   { specifier: "ark-sdk/openai", source: "src/integrations/openai.ts", report: "openai.api.md" },
+  { specifier: "ark-sdk/ai-sdk", source: "src/integrations/ai-sdk.ts", report: "ai-sdk.api.md" },
 ] as const;
 
 /**

@@ -2,7 +2,10 @@
  * A local OpenAI-compatible model server for engine tests: real HTTP on
  * loopback answering `POST /v1/chat/completions` from a script (text, tool
  * calls, usage, errors such as 401/404/429/500, delays), streaming as SSE with
- * text and tool-call arguments split across deltas like real providers do.
+ * text and tool-call arguments split across deltas like real providers do
+ * (several calls of one answer as parallel calls with their own `index`; usage
+ * in a last chunk when the request asks `stream_options.include_usage`), and
+ * stalled or dropped streams.
  * Every request is recorded for assertions. Point a Model's `baseUrl` (or
  * {@link engineRequest}'s model) at `server.url`.
  */
@@ -38,6 +41,12 @@ export interface ScriptedReply {
   delayMs?: number;
   /** Characters per streamed delta (default 4). */
   chunkSize?: number;
+  /** Streaming: wait this long between frames, ms (to cancel mid-stream). */
+  chunkDelayMs?: number;
+  /** Streaming: send this many frames, then stop sending and keep the connection open (an idle stream, for read timeouts). */
+  stallAfterChunks?: number;
+  /** Streaming: send this many frames, then reset the connection (a provider dropping mid-answer). */
+  dropAfterChunks?: number;
 }
 
 /** A chat completion request as the server received it. */
@@ -194,7 +203,10 @@ export async function startLocalModelServer(options: LocalModelServerOptions = {
     const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
     if (streamOptions.include_usage === true) frames.push(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage: wireUsage })}\n\n`);
     frames.push("data: [DONE]\n\n");
-    for (const frame of frames) {
+    for (const [sent, frame] of frames.entries()) {
+      if (sent === reply.dropAfterChunks) return void res.destroy();
+      if (sent === reply.stallAfterChunks) return; // the connection stays open until the client gives up or close()
+      if (sent > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs, closed.signal);
       if (closed.signal.aborted) return;
       if (!res.write(frame)) await new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve));
     }
