@@ -128,7 +128,7 @@ describe("languageModelFor against the local model server", () => {
     // Stalled: headers and two frames, then silence; the caller's timeout ends it.
     server.reply({ content: "never finished", stallAfterChunks: 2 });
     const stalled = streamText({ model, maxRetries: 0, prompt: "x", abortSignal: AbortSignal.timeout(300), onError: () => undefined });
-    await within(5_000, "the stalled call to time out", assert.rejects(stalled.text));
+    await within(5_000, "the stalled call to time out", assert.rejects(Promise.resolve(stalled.text)));
     await eventually(() => server.requests.at(-1)?.aborted === true, "the server to see the stalled stream close", 2_000);
 
     // Dropped: the connection resets after two frames.
