@@ -17,6 +17,12 @@ import type { QueryPhaseWriter } from "../ark/query-status.js";
 export type { QueryPhaseWriter } from "../ark/query-status.js";
 import { scopedLogger } from "./scoped-logger.js";
 import { onAbort } from "../core/abort.js";
+import type { ExecutionEngineRequest } from "./types.js";
+import type { ExecutionTools } from "./tools/types.js";
+import { Toolbox, type ToolHost } from "./tools/toolbox.js";
+
+/** The request of an execution that has none attached: no tools, no MCP servers. */
+const NO_TOOLS_REQUEST = Object.freeze({ agent: Object.freeze({ tools: Object.freeze([]) }), mcpServers: Object.freeze([]) }) as unknown as ExecutionEngineRequest;
 
 /** What an engine can do and know while it runs one query. */
 export interface ExecutionContext {
@@ -52,6 +58,12 @@ export interface ExecutionContext {
   reportUsage(usage: TokenUsage): void;
   /** `fetch` that aborts with {@link signal} (combined with `init.signal` when given). */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /**
+   * The agent's tools (`request.agent.tools`): list them, and call them by
+   * name (MCP, http, agent/team sub-queries, builtins). Made on first use;
+   * MCP connections opened by calls close when the execution ends.
+   */
+  readonly tools: ExecutionTools;
 }
 
 /** Where an execution's output goes besides its answer. */
@@ -83,6 +95,9 @@ export class ExecutionRun implements ExecutionContext {
   readonly sinks: ExecutionSinks;
   private toolCallIndex = 0;
   private readonly cleanups: (() => void)[] = [];
+  private toolRequest: ExecutionEngineRequest | undefined;
+  private toolHost: ToolHost | undefined;
+  private toolbox: Toolbox | undefined;
 
   constructor(init: {
     queryRef: QueryRef | undefined;
@@ -158,6 +173,27 @@ export class ExecutionRun implements ExecutionContext {
     const timer = setTimeout(() => this.abort("deadline"), ms);
     timer.unref?.();
     this.cleanups.push(() => clearTimeout(timer));
+  }
+
+  /** Sets the request whose tools `ctx.tools` runs, and what runs them (sub-queries, approval). */
+  attachTools(request: ExecutionEngineRequest, host?: ToolHost): void {
+    this.toolRequest = request;
+    this.toolHost = host;
+  }
+
+  get tools(): ExecutionTools {
+    // An execution without a request (none attached yet) has no tools.
+    this.toolbox ??= new Toolbox(this.toolRequest ?? NO_TOOLS_REQUEST, this, this.toolHost);
+    return this.toolbox;
+  }
+
+  /**
+   * Closes what tool calls opened (MCP clients) in the background (the answer
+   * does not wait for a slow server); returns the closing, `undefined` when
+   * `ctx.tools` was never used.
+   */
+  closeTools(): Promise<void> | undefined {
+    return this.toolbox?.close();
   }
 
   /** Detaches from every source and timer. */

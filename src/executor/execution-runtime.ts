@@ -124,6 +124,7 @@ export class ExecutionRuntime {
         broker = await this.discoverBroker(resolver, ref, request, run);
         run.sinks.broker = broker;
       }
+      run.attachTools(request, resolved.tools);
       const messages = await this.callEngine(request, run);
       const { wire, text } = readAnswer(messages);
       if (broker) await this.finishBroker(broker, run, request, text, wire);
@@ -136,6 +137,7 @@ export class ExecutionRuntime {
       throw failure;
     } finally {
       resolved?.release?.();
+      void run.closeTools();
       this.endRun(run);
     }
   }
@@ -145,12 +147,14 @@ export class ExecutionRuntime {
     const run = this.startRun(undefined, request.conversationId, randomUUID(), input.caller, undefined);
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.setDeadline(this.options.maxExecutionMs);
+    run.attachTools(request);
     try {
       const messages = await this.callEngine(request, run);
       return { messages, usage: run.usage };
     } catch (error) {
       throw run.abortError ?? error;
     } finally {
+      void run.closeTools();
       this.endRun(run);
     }
   }

@@ -28,6 +28,16 @@ export type {
   ToolDefinition,
 } from "./types.js";
 export type { Message, ToolCall, TokenUsage } from "../protocol/messages.js";
+
+// The agent's tools (ctx.tools)
+export type {
+  ToolKind, BuiltinToolName, ToolApproval, ToolConfigBase, ToolConfig, MCPToolConfig, HTTPToolConfig, AgentRefToolConfig, TeamRefToolConfig, BuiltinToolConfig,
+  AgentTool, ExecutionTools, ToolCallOptions, ToolResult, PendingToolCall, ApprovalDecision, ToolApprover,
+} from "./tools/types.js";
+export { ToolError, ToolNotFoundError, ToolUnavailableError, ToolApprovalRequiredError, ToolCallError } from "./tools/errors.js";
+export { BUILTIN_TOOLS } from "./tools/builtin.js";
+export { subQueryRunner, PARENT_QUERY_LABEL, type SubQueryRunner, type SubQueryTarget, type SubQueryOutcome } from "./tools/sub-query.js";
+export type { ToolHost } from "./tools/toolbox.js";
 export { renderTemplate } from "./prompt-template.js";
 
 // Query resolution

@@ -10,6 +10,7 @@ import type { BrokerStream } from "./broker-client.js";
 import type { QueryPhaseWriter } from "./execution-context.js";
 import type { QueryRef } from "../protocol/query-extension.js";
 import type { ExecutionEngineRequest } from "./types.js";
+import type { ToolHost } from "./tools/toolbox.js";
 
 /** Inputs of a resolution besides the reference. */
 export interface ResolveInput {
@@ -32,6 +33,8 @@ export interface ResolvedQuery {
    * unsubscribes. The app unsubscribes when the execution ends.
    */
   onCancel?: (listener: () => void) => () => void;
+  /** What runs the request's agent and team tools (sub-queries), for `ctx.tools`; absent: those tools are unavailable. */
+  tools?: ToolHost;
   /** Releases what the resolution holds (cancellation watch…); called once the execution ended. */
   release?: () => void;
 }

@@ -10,6 +10,7 @@ import { QueryResolutionError } from "../ark/errors.js";
 import type { QueryRef } from "../protocol/query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
 import type { ExecutionEngineRequest } from "./types.js";
+import type { ToolHost } from "./tools/toolbox.js";
 
 /** What a registered Query resolves to; `userInput` and `conversationId` come from each call. */
 export interface StaticQuery {
@@ -35,14 +36,17 @@ export class StaticQueryResolver implements QueryResolver {
   private readonly queries = new Map<string, Entry>();
   private readonly brokerUrl: string | undefined;
   private readonly logger: Logger | undefined;
+  private readonly tools: ToolHost | undefined;
 
   /**
    * @param options.brokerUrl - stream top-level executions to this broker (as `ark-config-streaming` would)
    * @param options.logger - where broker failures are reported
+   * @param options.tools - what runs agent/team tools (`{ subQueries: subQueryRunner(ark) }`) and approvals for `ctx.tools`
    */
-  constructor(options: { brokerUrl?: string; logger?: Logger } = {}) {
+  constructor(options: { brokerUrl?: string; logger?: Logger; tools?: ToolHost } = {}) {
     this.brokerUrl = options.brokerUrl;
     this.logger = options.logger;
+    this.tools = options.tools;
   }
 
   /** Registers (or replaces) what `namespace/name` resolves to. */
@@ -75,7 +79,7 @@ export class StaticQueryResolver implements QueryResolver {
       entry.cancelListeners.add(listener);
       return () => void entry.cancelListeners.delete(listener);
     };
-    return { request, timeoutMs: entry.timeoutMs, onCancel };
+    return { request, timeoutMs: entry.timeoutMs, onCancel, ...(this.tools ? { tools: this.tools } : {}) };
   }
 
   async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {

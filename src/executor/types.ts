@@ -9,6 +9,7 @@
 import { WireFormatError } from "../protocol/errors.js";
 import { fromWireMessage, toWireMessage, toWireTokenUsage, type Message, type TokenUsage } from "../protocol/messages.js";
 import { isRecord, setOwn } from "../core/json.js";
+import type { ToolConfig } from "./tools/types.js";
 
 /** A resolved agent parameter (prompt template variable). */
 export interface ResolvedParameter {
@@ -52,6 +53,13 @@ export interface AgentConfig {
   annotations: Record<string, string>;
   /** The agent's `spec.outputSchema` (JSON Schema for structured output), when set. */
   outputSchema?: Record<string, unknown>;
+  /**
+   * Every tool of the agent (`spec.tools`), resolved: name, description,
+   * JSON input schema, kind-specific settings and approval rule. Run them
+   * through `ctx.tools`. Absent on requests from callers that send only
+   * `mcpServers` (then `ctx.tools` lists those servers' tools).
+   */
+  tools?: ToolConfig[];
 }
 
 /** An MCP server and the tool names of it the agent may use. */
@@ -221,7 +229,8 @@ export function fromWireRequest(value: unknown): ExecutionEngineRequest {
 
 /** The Python SDK's JSON form of a request (what `/execute` callers send). */
 export function toWireRequest(request: ExecutionEngineRequest): Record<string, unknown> {
-  const { outputSchema, ...agent } = request.agent;
+  // Resolved tools are for in-process engines (ctx.tools); the Python SDK's wire form has none.
+  const { outputSchema, tools: _tools, ...agent } = request.agent;
   const wire: Record<string, unknown> = {
     agent: outputSchema ? { ...agent, outputSchema } : agent,
     userInput: toWireMessage(request.userInput),

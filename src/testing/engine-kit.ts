@@ -14,6 +14,7 @@ import { ExecutionRun } from "../executor/execution-context.js";
 import type { ExecutionEngineRequest, ModelConfig } from "../executor/types.js";
 import type { Message, TokenUsage } from "../protocol/messages.js";
 import type { QueryRef } from "../protocol/query-extension.js";
+import type { ToolHost } from "../executor/tools/toolbox.js";
 
 /** What {@link engineRequest} takes: any field of the request, plus shortcuts. */
 export interface EngineRequestInit extends Partial<Omit<ExecutionEngineRequest, "agent">> {
@@ -91,6 +92,12 @@ export interface RunEngineOptions {
   queryRef?: QueryRef;
   /** The context's logger (default: silent). */
   logger?: Logger;
+  /**
+   * What runs the request's tools besides the request itself: `subQueries`
+   * for agent/team tools (e.g. `subQueryRunner(ark)`), `approve` for tools
+   * that require approval. Default: neither (such calls fail with a clear error).
+   */
+  tools?: ToolHost;
 }
 
 /**
@@ -126,6 +133,7 @@ export async function runEngine(executor: BaseExecutor, request: ExecutionEngine
   });
   run.linkAbort(options.signal, "task-canceled");
   run.setDeadline(options.timeoutMs);
+  run.attachTools(req, options.tools);
   const started = performance.now();
   let messages: Message[] = [];
   let error: unknown;
@@ -141,6 +149,7 @@ export async function runEngine(executor: BaseExecutor, request: ExecutionEngine
     messages = [];
   } finally {
     run.dispose();
+    await run.closeTools();
   }
   const text = messages.filter((m) => m.role === "assistant").map((m) => m.content).join("");
   if (error !== undefined && options.logger) options.logger.debug(`engine failed: ${errorMessage(error)}`);
