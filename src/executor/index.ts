@@ -32,7 +32,7 @@ export type { Message, ToolCall, TokenUsage } from "../protocol/messages.js";
 // The agent's tools (ctx.tools)
 export type {
   ToolKind, BuiltinToolName, ToolApproval, ToolConfigBase, ToolConfig, MCPToolConfig, HTTPToolConfig, AgentRefToolConfig, TeamRefToolConfig, BuiltinToolConfig,
-  AgentTool, ExecutionTools, ToolCallOptions, ToolResult, PendingToolCall, ApprovalDecision, ToolApprover,
+  AgentTool, ExecutionTools, ToolCallOptions, ToolResult, PendingToolCall, ToolApprovalDecision, ToolApprover,
 } from "./tools/types.js";
 export { ToolError, ToolNotFoundError, ToolUnavailableError, ToolApprovalRequiredError, ToolCallError } from "./tools/errors.js";
 export { BUILTIN_TOOLS } from "./tools/builtin.js";

@@ -164,13 +164,13 @@ export interface PendingToolCall {
 }
 
 /** A human's decision on a {@link PendingToolCall}: `timeout` applies the tool's `onTimeout`. */
-export type ApprovalDecision = "approved" | "rejected" | "timeout";
+export type ToolApprovalDecision = "approved" | "rejected" | "timeout";
 
 /**
  * The approval seam: asked before every call of a tool whose `approval.required`
  * is true. Without one, such calls fail with `ToolApprovalRequiredError`.
  */
-export type ToolApprover = (call: PendingToolCall) => Promise<ApprovalDecision>;
+export type ToolApprover = (call: PendingToolCall) => Promise<ToolApprovalDecision>;
 
 /** `ctx.tools`: the agent's tools, listed and called by name. Nothing is connected until a tool is called. */
 export interface ExecutionTools {
