@@ -163,8 +163,9 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     return this.cache.stats;
   }
 
-  async resolve(ref: QueryRef, input: ResolveInput, signal: AbortSignal): Promise<ResolvedQuery> {
+  async resolve(ref: QueryRef, input: ResolveInput): Promise<ResolvedQuery> {
     const ns = ref.namespace;
+    const signal = input.signal;
     const query = await this.mustGet({ cache: this.cache }, this.ark.queries, ns, ref.name, signal, `Query '${ref.name}' not found in namespace '${ns}'`);
     const scope = this.scopeFor(query, text(query.spec?.serviceAccount), ns);
     try {

@@ -18,7 +18,7 @@ import { errorMessage } from "../core/errors.js";
 import { ExecutionRun } from "./execution-context.js";
 import { responseText, toWireMessage, toWireTokenUsage, type Message, type TokenUsage, type WireMessage } from "../protocol/messages.js";
 import { QUERY_EXTENSION_METADATA_KEY, type QueryRef } from "../protocol/query-extension.js";
-import type { QueryResolver, ResolvedQuery } from "./query-resolver.js";
+import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
 import type { ExecutionTracing } from "./telemetry.js";
 import type { ExecutionEngineRequest } from "./types.js";
 
@@ -113,7 +113,8 @@ export class ExecutionRuntime {
     try {
       const pending = this.resolver();
       const resolver = "resolve" in pending ? pending : await this.interruptible(run, pending);
-      resolved = await this.interruptible(run, resolver.resolve(ref, { userInput: textOfParts(message.parts), conversationId }, run.signal));
+      const call = new ResolveCall(textOfParts(message.parts), conversationId, run);
+      resolved = await this.interruptible(run, resolver.resolve(ref, call));
       run.linkAbort(resolved.cancelSignal, "query-canceled");
       run.linkCallback(resolved.onCancel, "query-canceled");
       run.setDeadline(resolved.timeoutMs);
@@ -121,7 +122,7 @@ export class ExecutionRuntime {
       span?.setAttribute("ark.agent.name", request.agent.name);
       if (!run.isSubTarget) {
         run.sinks.status = resolver.statusWriter;
-        broker = await this.discoverBroker(resolver, ref, request, run);
+        broker = await this.discoverBroker(resolver, ref, request, call);
         run.sinks.broker = broker;
       }
       run.attachTools(request, resolved.tools);
@@ -229,10 +230,10 @@ export class ExecutionRuntime {
     );
   }
 
-  private async discoverBroker(resolver: QueryResolver, ref: QueryRef, request: ExecutionEngineRequest, run: ExecutionRun): Promise<BrokerStream | undefined> {
+  private async discoverBroker(resolver: QueryResolver, ref: QueryRef, request: ExecutionEngineRequest, call: ResolveCall): Promise<BrokerStream | undefined> {
     if (!resolver.brokerFor) return undefined;
     try {
-      return await resolver.brokerFor(ref, request, run.signal);
+      return await resolver.brokerFor(ref, request, call);
     } catch (error) {
       this.options.logger.warn(`broker discovery failed; not streaming: ${errorMessage(error)}`, { query: ref.name, namespace: ref.namespace });
       return undefined;
@@ -263,6 +264,21 @@ export class ExecutionRuntime {
       parts: [{ kind: "text", text }],
       metadata: { [QUERY_EXTENSION_METADATA_KEY]: ark },
     };
+  }
+}
+
+/** What a resolver gets: the run's signal is made only if the resolver reads it. */
+class ResolveCall implements ResolveInput {
+  readonly userInput: string;
+  readonly conversationId: string;
+  readonly #run: ExecutionRun;
+  constructor(userInput: string, conversationId: string, run: ExecutionRun) {
+    this.userInput = userInput;
+    this.conversationId = conversationId;
+    this.#run = run;
+  }
+  get signal(): AbortSignal {
+    return this.#run.signal;
   }
 }
 

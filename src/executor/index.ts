@@ -41,7 +41,7 @@ export type { ToolHost } from "./tools/toolbox.js";
 export { renderTemplate } from "./prompt-template.js";
 
 // Query resolution
-export type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
+export type { BrokerInput, QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
 export { ClusterQueryResolver, DEFAULT_QUERY_TIMEOUT, type ClusterQueryResolverOptions } from "./cluster-resolver.js";
 export { StaticQueryResolver, type StaticQuery } from "./static-resolver.js";
 export type { CacheMode, CacheStats } from "../client/object-cache.js";

@@ -18,6 +18,18 @@ export interface ResolveInput {
   userInput: string;
   /** The conversation scope chosen by the app (QueryRef's, else the message's context id). */
   conversationId: string;
+  /**
+   * Aborts when the execution does (cancel, deadline, shutdown, hang-up): pass
+   * it to every read that can wait. Made on first read, so a resolver that
+   * never waits (in-memory) costs no `AbortController` per request.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** What {@link QueryResolver.brokerFor} gets besides the reference and request. */
+export interface BrokerInput {
+  /** As {@link ResolveInput.signal}: made on first read. */
+  readonly signal: AbortSignal;
 }
 
 /** A resolved query. */
@@ -45,9 +57,9 @@ export interface QueryResolver {
    * Resolves a reference. Throws `QueryResolutionError` for a Query (or an
    * object it names) that cannot be resolved.
    */
-  resolve(ref: QueryRef, input: ResolveInput, signal: AbortSignal): Promise<ResolvedQuery>;
+  resolve(ref: QueryRef, input: ResolveInput): Promise<ResolvedQuery>;
   /** The broker stream of a top-level query, or `undefined` when streaming is not configured in its namespace. */
-  brokerFor?(ref: QueryRef, request: ExecutionEngineRequest, signal: AbortSignal): Promise<BrokerStream | undefined>;
+  brokerFor?(ref: QueryRef, request: ExecutionEngineRequest, input: BrokerInput): Promise<BrokerStream | undefined>;
   /** Writes Query status phases (`ctx.updateQueryPhase`). */
   readonly statusWriter?: QueryPhaseWriter;
   /** Stops watches and caches. */

@@ -9,25 +9,28 @@ import type { A2AMessage, A2AMessageSendParams, A2APart } from "./a2a.js";
 import { WireFormatError } from "./errors.js";
 import { isRecord } from "../core/json.js";
 
-function optionalString(value: unknown, path: string): string | undefined {
+/** `value` as an optional string; `at` + `field` name it in the error (joined only then). */
+function optionalString(value: unknown, at: string, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new WireFormatError(path, "must be a string");
+  if (typeof value !== "string") throw new WireFormatError(`${at}${field}`, "must be a string");
   return value;
 }
 
-function readPart(value: unknown, path: string): A2APart {
-  if (!isRecord(value)) throw new WireFormatError(path, "must be an object");
+/** Reads `parts[i]` of the message at `at` (paths are built only for an error: this runs for every part of every request). */
+function readPart(value: unknown, at: string, i: number): A2APart {
+  if (!isRecord(value)) throw new WireFormatError(`${at}.parts[${i}]`, "must be an object");
   if (value.kind === "text") {
-    if (typeof value.text !== "string") throw new WireFormatError(`${path}.text`, "must be a string");
-    return value.metadata === undefined ? { kind: "text", text: value.text } : { kind: "text", text: value.text, metadata: readMetadata(value.metadata, `${path}.metadata`) };
+    if (typeof value.text !== "string") throw new WireFormatError(`${at}.parts[${i}].text`, "must be a string");
+    return value.metadata === undefined ? { kind: "text", text: value.text } : { kind: "text", text: value.text, metadata: readMetadata(value.metadata, `${at}.parts[${i}]`, ".metadata") };
   }
   if (value.kind === "file" || value.kind === "data") return value as A2APart;
-  throw new WireFormatError(`${path}.kind`, `must be "text", "file" or "data", got ${JSON.stringify(value.kind) ?? "nothing"}`);
+  throw new WireFormatError(`${at}.parts[${i}].kind`, `must be "text", "file" or "data", got ${JSON.stringify(value.kind) ?? "nothing"}`);
 }
 
-function readMetadata(value: unknown, path: string): Record<string, unknown> | undefined {
+/** `value` as optional metadata; `at` + `field` name it in the error (joined only then). */
+function readMetadata(value: unknown, at: string, field = ""): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!isRecord(value)) throw new WireFormatError(path, "must be an object");
+  if (!isRecord(value)) throw new WireFormatError(`${at}${field}`, "must be an object");
   return value;
 }
 
@@ -41,13 +44,13 @@ function readMessage(value: unknown, path: string): A2AMessage {
     kind: "message",
     role: value.role,
     messageId: value.messageId,
-    parts: value.parts.map((p, i) => readPart(p, `${path}.parts[${i}]`)),
+    parts: value.parts.map((p, i) => readPart(p, path, i)),
   };
-  const contextId = optionalString(value.contextId, `${path}.contextId`);
+  const contextId = optionalString(value.contextId, path, ".contextId");
   if (contextId) message.contextId = contextId;
-  const taskId = optionalString(value.taskId, `${path}.taskId`);
+  const taskId = optionalString(value.taskId, path, ".taskId");
   if (taskId) message.taskId = taskId;
-  const metadata = readMetadata(value.metadata, `${path}.metadata`);
+  const metadata = readMetadata(value.metadata, path, ".metadata");
   if (metadata) message.metadata = metadata;
   if (value.extensions !== undefined && value.extensions !== null) {
     if (!Array.isArray(value.extensions) || !value.extensions.every((e) => typeof e === "string")) {

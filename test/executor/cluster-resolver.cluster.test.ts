@@ -187,9 +187,9 @@ describe("resolution of a real Query", () => {
   });
 
   it("reads unchanged objects from informers on the next request, and sees changes through the watch", async () => {
-    await resolver.resolve({ name: "weather-query", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, new AbortController().signal);
+    await resolver.resolve({ name: "weather-query", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c", signal: new AbortController().signal });
     const before = { ...resolver.cacheStats };
-    await resolver.resolve({ name: "weather-query", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, new AbortController().signal);
+    await resolver.resolve({ name: "weather-query", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c", signal: new AbortController().signal });
     assert.equal(resolver.cacheStats.reads, before.reads, "no API read for a hot agent");
     assert.ok(resolver.cacheStats.hits > before.hits);
 
@@ -198,7 +198,7 @@ describe("resolution of a real Query", () => {
     await ark.agents.update(agent);
     let seen = "";
     for (let i = 0; i < 100 && seen !== "Forecasts weather, updated"; i++) {
-      const resolved = await resolver.resolve({ name: "weather-query", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, new AbortController().signal);
+      const resolved = await resolver.resolve({ name: "weather-query", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c", signal: new AbortController().signal });
       seen = resolved.request.agent.description;
       if (seen !== "Forecasts weather, updated") await new Promise((r) => setTimeout(r, 50));
     }
@@ -213,8 +213,8 @@ describe("resolution of a real Query", () => {
     try {
       for (const name of ["cancel-a", "cancel-b"]) await ark.queries.create({ metadata: { name }, spec: { input: "x", target: { type: "agent", name: "member-a" } } });
       const signal = new AbortController().signal;
-      const a = await direct.resolve({ name: "cancel-a", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, signal);
-      const b = await direct.resolve({ name: "cancel-b", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c" }, signal);
+      const a = await direct.resolve({ name: "cancel-a", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c", signal: signal });
+      const b = await direct.resolve({ name: "cancel-b", namespace: ns, conversationId: "" }, { userInput: "x", conversationId: "c", signal: signal });
       let aCanceled = false;
       const offA = a.onCancel?.(() => (aCanceled = true));
       let offB: (() => void) | undefined;
@@ -235,7 +235,7 @@ describe("resolution of a real Query", () => {
   it("resolves identically without a cache", async () => {
     const direct = new ClusterQueryResolver(ark, { cache: "none", serviceUrl: loopback, logger: silent });
     try {
-      const resolved = await direct.resolve({ name: "weather-query", namespace: ns, conversationId: "" }, { userInput: "hi", conversationId: "c9" }, new AbortController().signal);
+      const resolved = await direct.resolve({ name: "weather-query", namespace: ns, conversationId: "" }, { userInput: "hi", conversationId: "c9", signal: new AbortController().signal });
       const expected = expectedRequest("hi", "c9");
       assert.equal(resolved.request.agent.prompt, expected.agent.prompt);
       assert.deepEqual(resolved.request.mcpServers, expected.mcpServers);

@@ -70,9 +70,9 @@ async function withResolver<T>(engine: ArkClient, cache: "none" | "informer", us
 
 // What an engine does, with the features each needs.
 const SCENARIOS: Record<string, Scenario> = {
-  "resolve a query": { needs: ["resolve"], run: (e) => withResolver(e, "none", (r) => r.resolve(ref("plain"), input, signal())) },
-  "model key from a Secret": { needs: ["resolve", "secrets"], run: (e) => withResolver(e, "none", (r) => r.resolve(ref("secret"), input, signal())) },
-  "agent with MCP tools": { needs: ["resolve", "tools"], run: (e) => withResolver(e, "none", (r) => r.resolve(ref("tools"), input, signal())) },
+  "resolve a query": { needs: ["resolve"], run: (e) => withResolver(e, "none", (r) => r.resolve(ref("plain"), { ...input, signal: signal() })) },
+  "model key from a Secret": { needs: ["resolve", "secrets"], run: (e) => withResolver(e, "none", (r) => r.resolve(ref("secret"), { ...input, signal: signal() })) },
+  "agent with MCP tools": { needs: ["resolve", "tools"], run: (e) => withResolver(e, "none", (r) => r.resolve(ref("tools"), { ...input, signal: signal() })) },
   "stream to the broker": {
     needs: ["streaming"],
     run: (e) =>
@@ -81,17 +81,17 @@ const SCENARIOS: Record<string, Scenario> = {
         if (!stream) throw new Error("no broker stream");
       }),
   },
-  "team member named by the controller": { needs: ["resolve", "teams"], run: (e) => withResolver(e, "none", (r) => r.resolve(ref("team", { type: "agent", name: "plain" }), input, signal())) },
+  "team member named by the controller": { needs: ["resolve", "teams"], run: (e) => withResolver(e, "none", (r) => r.resolve(ref("team", { type: "agent", name: "plain" }), { ...input, signal: signal() })) },
   // With every feature on, listing agents for a selector is granted by the cache rule (no duplicate selectors rule).
-  "query with a selector": { needs: ["resolve", "selectors"], alsoNeeds: (r) => r.resources.includes("agents") && r.verbs.includes("list"), run: (e) => withResolver(e, "none", (r) => r.resolve(ref("selector"), input, signal())) },
+  "query with a selector": { needs: ["resolve", "selectors"], alsoNeeds: (r) => r.resources.includes("agents") && r.verbs.includes("list"), run: (e) => withResolver(e, "none", (r) => r.resolve(ref("selector"), { ...input, signal: signal() })) },
   "write the query's phase": { needs: ["resolve", "status"], run: (e) => withResolver(e, "none", (r) => r.statusWriter.updatePhase(ref("plain"), "running", "Running", "engine at work")) },
   "informer cache": {
     needs: ["cache"],
     run: (e) =>
       withResolver(e, "informer", async (r) => {
         const round = async () => {
-          for (const name of ["secret", "tools"]) await r.resolve(ref(name), input, signal());
-          await r.resolve(ref("team", { type: "agent", name: "plain" }), input, signal());
+          for (const name of ["secret", "tools"]) await r.resolve(ref(name), { ...input, signal: signal() });
+          await r.resolve(ref("team", { type: "agent", name: "plain" }), { ...input, signal: signal() });
           await r.brokerFor(ref("plain"), { agent: { name: "plain" } } as never);
         };
         await round();

@@ -36,7 +36,7 @@ const logger = recordingLogger();
 let resolver: ClusterQueryResolver;
 
 async function resolve(query: string, using = resolver): Promise<ResolvedQuery> {
-  return using.resolve({ name: query, namespace: ns, conversationId: "" }, { userInput: "hi", conversationId: "c" }, AbortSignal.timeout(20_000));
+  return using.resolve({ name: query, namespace: ns, conversationId: "" }, { userInput: "hi", conversationId: "c", signal: AbortSignal.timeout(20_000) });
 }
 
 async function resolveError(query: string, using = resolver): Promise<QueryResolutionError> {
