@@ -33,6 +33,7 @@ export const ENTRIES = [
   { specifier: "ark-sdk/protocol", source: "src/protocol/index.ts", report: "protocol.api.md" },
   { specifier: "ark-sdk/openai", source: "src/integrations/openai.ts", report: "openai.api.md" },
   { specifier: "ark-sdk/ai-sdk", source: "src/integrations/ai-sdk.ts", report: "ai-sdk.api.md" },
+  { specifier: "ark-sdk/otel", source: "src/integrations/otel.ts", report: "otel.api.md" },
 ] as const;
 
 /**

@@ -9,8 +9,8 @@
 import { parse as parseYaml } from "yaml";
 import type { Logger } from "../core/logger.js";
 import { errorMessage } from "../core/errors.js";
-import type { ValueSourceResolver } from "./value-source.js";
-import type { ConfigMap } from "../client/core-kinds.js";
+import type { ServiceUrlResolver, ValueSourceResolver } from "./value-source.js";
+import type { ConfigMap, Service } from "../client/core-kinds.js";
 import { isRecord } from "../core/json.js";
 
 /** Name of the streaming ConfigMap ARK reads in each namespace. */
@@ -102,4 +102,54 @@ export class BrokerDiscovery {
     if (!config.enabled) return undefined;
     return this.options.values().serviceUrl(config.serviceRef, namespace, `ConfigMap ${namespace}/${STREAMING_CONFIG_NAME} serviceRef`);
   }
+}
+
+/** Name of the ConfigMap that announces ARK's broker as a telemetry destination. */
+export const BROKER_CONFIG_NAME = "ark-config-broker";
+
+/** What {@link discoverBrokerTracesUrl} reads. */
+export interface BrokerTracesLookup {
+  /** Reads a ConfigMap (`undefined` when absent). */
+  readConfigMap: (namespace: string, name: string, signal: AbortSignal) => Promise<ConfigMap | undefined>;
+  /** Reads a Service (`undefined` when absent). */
+  readService: (namespace: string, name: string, signal: AbortSignal) => Promise<Service | undefined>;
+  /** Turns the Service address into a URL (in-cluster DNS, or loopback for local runs). */
+  serviceUrl: ServiceUrlResolver;
+}
+
+/**
+ * The ARK broker's OTLP/HTTP traces URL (`…/v1/traces`) announced by the
+ * `ark-config-broker` ConfigMap of `namespace` (the engine's own), as ARK's
+ * Python engines find it: `enabled` must be exactly `"true"`; `serviceRef`
+ * is read line by line (`name:`, `port:`, and, as ARK's controller also
+ * reads it, `namespace:`); a numeric port is used as is, a named one is
+ * looked up among the Service's ports, and port 80 is the fallback.
+ * `undefined` when the namespace announces no broker.
+ * @throws Error when the ConfigMap cannot be read
+ */
+export async function discoverBrokerTracesUrl(lookup: BrokerTracesLookup, namespace: string, signal: AbortSignal): Promise<string | undefined> {
+  const configMap = await lookup.readConfigMap(namespace, BROKER_CONFIG_NAME, signal);
+  if (configMap?.data?.enabled !== "true") return undefined;
+  const ref: Record<string, string> = {};
+  for (const line of (configMap.data.serviceRef ?? "").split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim();
+    if (key === "name" || key === "port" || key === "namespace") ref[key] = line.slice(colon + 1).trim().replace(/^"+|"+$/g, "");
+  }
+  if (!ref.name) return undefined;
+  const serviceNamespace = ref.namespace || namespace;
+  const portText = ref.port ?? "";
+  let port = 80;
+  if (/^\d+$/.test(portText)) {
+    port = Number(portText);
+  } else {
+    try {
+      const service = await lookup.readService(serviceNamespace, ref.name, signal);
+      port = service?.spec?.ports?.find((p) => p.name === portText)?.port ?? 80;
+    } catch {
+      // ARK's engines fall back to port 80 when the Service cannot be read.
+    }
+  }
+  return lookup.serviceUrl({ name: ref.name, namespace: serviceNamespace, port, path: "/v1/traces" });
 }

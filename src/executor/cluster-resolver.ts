@@ -19,7 +19,7 @@ import type { KubernetesObject } from "../core/meta.js";
 import type { Agent, AgentSpec, AgentSpecTool, Header, LabelSelector, LabelSelectorRequirement, MCPServer, Model, Override, Parameter, Query, QuerySpec } from "../generated/index.js";
 import type { ResourceClient } from "../client/resource-client.js";
 import { SDK_VERSION } from "../core/version.js";
-import { BrokerDiscovery } from "../ark/broker-discovery.js";
+import { BrokerDiscovery, discoverBrokerTracesUrl } from "../ark/broker-discovery.js";
 import { brokerStreamFor, type BrokerStream } from "./broker-client.js";
 import { GoDurationError } from "../core/go-duration.js";
 import { QueryResolutionError } from "../ark/errors.js";
@@ -161,6 +161,15 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
   /** Cache counters (informer hits vs API reads). */
   get cacheStats(): CacheStats {
     return this.cache.stats;
+  }
+
+  async tracesEndpoint(signal: AbortSignal): Promise<string | undefined> {
+    const core = this.ark.core;
+    return discoverBrokerTracesUrl({
+      readConfigMap: (ns, name, s) => this.cache.get(core.configMaps, ns, name, s),
+      readService: (ns, name, s) => this.cache.get(core.services, ns, name, s),
+      serviceUrl: this.serviceUrl,
+    }, this.ark.namespace, signal);
   }
 
   async resolve(ref: QueryRef, input: ResolveInput): Promise<ResolvedQuery> {

@@ -19,7 +19,7 @@ import { ExecutionRun } from "./execution-context.js";
 import { responseText, toWireMessage, toWireTokenUsage, type Message, type TokenUsage, type WireMessage } from "../protocol/messages.js";
 import { QUERY_EXTENSION_METADATA_KEY, type QueryRef } from "../protocol/query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
-import type { ExecutionTracing } from "./telemetry.js";
+import type { ExecutionSpan, ExecutionTracing } from "./telemetry.js";
 import type { ExecutionEngineRequest } from "./types.js";
 
 /** Options of {@link ExecutionRuntime}. */
@@ -107,6 +107,10 @@ export class ExecutionRuntime {
       "ark.query.name": ref.name,
       "ark.query.namespace": ref.namespace,
       "ark.conversation.id": conversationId,
+      // The names ARK's controller gives the same facts on its spans.
+      "query.name": ref.name,
+      "query.namespace": ref.namespace,
+      "conversation.id": conversationId,
     });
     let resolved: ResolvedQuery | undefined;
     let broker: BrokerStream | undefined;
@@ -119,17 +123,17 @@ export class ExecutionRuntime {
       run.linkCallback(resolved.onCancel, "query-canceled");
       run.setDeadline(resolved.timeoutMs);
       const request = resolved.request;
-      span?.setAttribute("ark.agent.name", request.agent.name);
+      if (span) describeRequest(span, request);
       if (!run.isSubTarget) {
         run.sinks.status = resolver.statusWriter;
         broker = await this.discoverBroker(resolver, ref, request, call);
         run.sinks.broker = broker;
       }
       run.attachTools(request, resolved.tools);
-      const messages = await this.callEngine(request, run);
+      const messages = await this.callEngine(request, run, span);
       const { wire, text } = readAnswer(messages);
       if (broker) await this.finishBroker(broker, run, request, text, wire);
-      span?.end();
+      if (span) endWithUsage(span, run.usage);
       return this.answer(message, conversationId, text, wire, run.usage);
     } catch (error) {
       const failure = run.abortError ?? error;
@@ -202,10 +206,10 @@ export class ExecutionRuntime {
    * `ctx.signal`: its late answer is dropped and logged. Whatever the engine
    * throws comes out as an `Error` whose message can be read.
    */
-  private async callEngine(request: ExecutionEngineRequest, run: ExecutionRun): Promise<Message[]> {
+  private async callEngine(request: ExecutionEngineRequest, run: ExecutionRun, span?: ExecutionSpan): Promise<Message[]> {
     let work: Promise<Message[]>;
     try {
-      work = Promise.resolve(this.executor.executeAgent(request, run));
+      work = Promise.resolve(span ? span.run(() => this.executor.executeAgent(request, run)) : this.executor.executeAgent(request, run));
     } catch (error) {
       work = Promise.reject(error as Error);
     }
@@ -303,6 +307,25 @@ function engineFailure(error: unknown): Error {
     // a hostile value: described below
   }
   return new ExecutorError(errorMessage(error));
+}
+
+/** The agent and model of a resolved request, as span attributes (ARK's names and ours). */
+function describeRequest(span: ExecutionSpan, request: ExecutionEngineRequest): void {
+  span.setAttribute("ark.agent.name", request.agent.name);
+  span.setAttribute("agent.name", request.agent.name);
+  const model = request.agent.model;
+  if (model?.name) span.setAttribute("llm.model.name", model.name);
+  if (model?.type) span.setAttribute("llm.model.provider", model.type);
+}
+
+/** Ends a successful execution's span with the token usage the engine reported (OpenTelemetry's GenAI names, as ARK uses). */
+function endWithUsage(span: ExecutionSpan, usage: TokenUsage | undefined): void {
+  if (usage) {
+    span.setAttribute("gen_ai.usage.input_tokens", usage.promptTokens);
+    span.setAttribute("gen_ai.usage.output_tokens", usage.completionTokens);
+    span.setAttribute("gen_ai.usage.total_tokens", usage.totalTokens);
+  }
+  span.end();
 }
 
 /** The wire messages and answer text of the engine's messages; an unreadable answer fails the execution with a clear error. */

@@ -24,7 +24,7 @@ import { JsonRpcError, JsonRpcErrorCode, parseJsonRpcRequest, rpcError } from ".
 import type { QueryResolver } from "./query-resolver.js";
 import { handleRestExecute } from "./rest-execute.js";
 import { TaskStore } from "./task-store.js";
-import { loadTracing } from "./telemetry.js";
+import { loadTracing, type ExecutionTracing } from "./telemetry.js";
 import { onAbort } from "../core/abort.js";
 import { SSE_HEADERS } from "../protocol/framing.js";
 
@@ -136,6 +136,7 @@ export class ExecutorApp {
   private removeSignalHandlers: (() => void) | undefined;
   private lastValidHost: string | undefined;
   private readonly streamStall: StreamStall;
+  private readonly tracing: Promise<ExecutionTracing | undefined>;
 
   /**
    * Serves `executor` under the name it gave its base class (`super("MyEngine")`).
@@ -155,10 +156,11 @@ export class ExecutorApp {
     this.resolver = options.resolver;
     this.ownsResolver = options.resolver === undefined;
     this.tasks = new TaskStore({ retentionMs: options.taskRetentionMs });
+    this.tracing = loadTracing(this.logger, { serviceName: this.servedName, brokerEndpoint: () => this.brokerTracesEndpoint() });
     this.runtime = new ExecutionRuntime(executor, () => this.getResolver(), {
       logger: this.logger,
       maxExecutionMs: options.maxExecutionMs,
-      tracing: loadTracing(this.logger),
+      tracing: this.tracing,
     });
     this.streamStall = {
       timeoutMs: options.streamStallTimeoutMs ?? 30_000,
@@ -286,7 +288,19 @@ export class ExecutorApp {
     try {
       await this.executor.onStop();
     } finally {
+      await (await this.tracing)?.close();
       if (this.ownsResolver && this.resolver) await (await this.resolver).close?.();
+    }
+  }
+
+  /** The broker's traces URL in the engine's namespace, when the resolver can find one (errors: no broker export). */
+  private async brokerTracesEndpoint(): Promise<string | undefined> {
+    try {
+      const resolver = await this.getResolver();
+      return await resolver.tracesEndpoint?.(AbortSignal.timeout(10_000));
+    } catch (error) {
+      this.logger.debug(`tracing: broker discovery skipped: ${errorMessage(error)}`);
+      return undefined;
     }
   }
 

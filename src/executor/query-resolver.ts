@@ -60,6 +60,12 @@ export interface QueryResolver {
   resolve(ref: QueryRef, input: ResolveInput): Promise<ResolvedQuery>;
   /** The broker stream of a top-level query, or `undefined` when streaming is not configured in its namespace. */
   brokerFor?(ref: QueryRef, request: ExecutionEngineRequest, input: BrokerInput): Promise<BrokerStream | undefined>;
+  /**
+   * The ARK broker's OTLP traces URL announced in the engine's own namespace
+   * (`ark-config-broker`), a second destination of the engine's spans;
+   * `undefined` when none is announced.
+   */
+  tracesEndpoint?(signal: AbortSignal): Promise<string | undefined>;
   /** Writes Query status phases (`ctx.updateQueryPhase`). */
   readonly statusWriter?: QueryPhaseWriter;
   /** Stops watches and caches. */
