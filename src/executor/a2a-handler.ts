@@ -102,7 +102,6 @@ async function messageSend(rpc: JsonRpcRequest, call: RpcCallContext, deps: A2AH
     message: params.message,
     ref,
     conversationId,
-    taskId: randomUUID(),
     caller: call.caller,
     onClientGone: call.onClientGone,
     header: call.header,

@@ -5,6 +5,7 @@
  * it on the executor object, which concurrent requests overwrite).
  */
 
+import { randomUUID } from "node:crypto";
 import type { Claims } from "../core/request-guard.js";
 import type { Logger } from "../core/logger.js";
 import type { BrokerStream, StreamedToolCall } from "./broker-client.js";
@@ -80,7 +81,8 @@ export class ExecutionRun implements ExecutionContext {
   readonly queryRef: QueryRef | undefined;
   readonly isSubTarget: boolean;
   readonly conversationId: string;
-  readonly taskId: string;
+  /** The given task id, else one made when first read (a blocking send's engine rarely asks). */
+  #taskId: string | undefined;
   readonly caller: Claims | undefined;
   private readonly baseLogger: Logger;
   private scoped: Logger | undefined;
@@ -102,7 +104,8 @@ export class ExecutionRun implements ExecutionContext {
   constructor(init: {
     queryRef: QueryRef | undefined;
     conversationId: string;
-    taskId: string;
+    /** Made on first read when not given. */
+    taskId?: string;
     caller: Claims | undefined;
     logger: Logger;
     sinks: ExecutionSinks;
@@ -110,10 +113,14 @@ export class ExecutionRun implements ExecutionContext {
     this.queryRef = init.queryRef;
     this.isSubTarget = init.queryRef?.target !== undefined;
     this.conversationId = init.conversationId;
-    this.taskId = init.taskId;
+    this.#taskId = init.taskId;
     this.caller = init.caller;
     this.baseLogger = init.logger;
     this.sinks = init.sinks;
+  }
+
+  get taskId(): string {
+    return (this.#taskId ??= randomUUID());
   }
 
   /** The app's logger with this execution's query, namespace and task on every line (made on first use). */
@@ -157,9 +164,15 @@ export class ExecutionRun implements ExecutionContext {
     };
   }
 
+  /** Calls `listener` once on abort (at once if already aborted); it stays registered for the run's life (no remover made). */
+  whenAborted(listener: () => void): void {
+    if (this.reason) listener();
+    else this.abortListeners.push(listener);
+  }
+
   /** Aborts with `cause` when `source` fires (or already has). */
   linkAbort(source: AbortSignal | undefined, cause: AbortCause): void {
-    this.cleanups.push(onAbort(source, () => this.abort(cause)));
+    if (source) this.cleanups.push(onAbort(source, () => this.abort(cause)));
   }
 
   /** Aborts with `cause` when a listener registered through `subscribe` is called. */
@@ -198,7 +211,9 @@ export class ExecutionRun implements ExecutionContext {
 
   /** Detaches from every source and timer. */
   dispose(): void {
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    const cleanups = this.cleanups;
+    for (let i = 0; i < cleanups.length; i++) (cleanups[i] as () => void)();
+    cleanups.length = 0;
   }
 
   /** The abort cause, when aborted. */

@@ -37,7 +37,8 @@ export interface QueryRunInput {
   ref: QueryRef;
   /** The conversation scope (see {@link conversationIdFor}). */
   conversationId: string;
-  taskId: string;
+  /** The A2A task's id; when absent, one is made if the execution asks for it (`ctx.taskId`). */
+  taskId?: string;
   caller?: Claims;
   /** Registers a listener called if the caller hangs up; returns its remover. */
   onClientGone?: (listener: () => void) => () => void;
@@ -57,7 +58,9 @@ export interface ExecutionResult {
 
 /** Runs executions and keeps count of them. */
 export class ExecutionRuntime {
-  private readonly inflight = new Set<ExecutionRun>();
+  /** Running executions by a sequence number (cheaper to add and remove than objects as Set keys). */
+  private readonly inflight = new Map<number, ExecutionRun>();
+  private nextRun = 0;
   private shuttingDown = false;
   private readonly idleWaiters = new Set<() => void>();
   private readonly executor: BaseExecutor;
@@ -85,7 +88,7 @@ export class ExecutionRuntime {
   /** Aborts every running (and future) execution with cause `shutdown`. */
   abortAll(): void {
     this.shuttingDown = true;
-    for (const run of this.inflight) run.abort("shutdown");
+    for (const run of [...this.inflight.values()]) run.abort("shutdown");
   }
 
   /** Resolves when no execution is running. */
@@ -97,7 +100,8 @@ export class ExecutionRuntime {
   /** Runs the Query a message refers to and returns the agent message ARK reads. */
   async runQuery(input: QueryRunInput): Promise<A2AMessage> {
     const { message, ref, conversationId } = input;
-    const run = this.startRun(ref, conversationId, input.taskId, input.caller, input.onChunk);
+    const slot = this.nextRun++;
+    const run = this.startRun(slot, ref, conversationId, input.taskId, input.caller, input.onChunk);
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.linkAbort(input.taskSignal, "task-canceled");
     run.setDeadline(this.options.maxExecutionMs);
@@ -126,7 +130,7 @@ export class ExecutionRuntime {
       if (span) describeRequest(span, request);
       if (!run.isSubTarget) {
         run.sinks.status = resolver.statusWriter;
-        broker = await this.discoverBroker(resolver, ref, request, call);
+        broker = resolver.brokerFor ? await this.discoverBroker(resolver, ref, request, call) : undefined;
         run.sinks.broker = broker;
       }
       run.attachTools(request, resolved.tools);
@@ -143,13 +147,14 @@ export class ExecutionRuntime {
     } finally {
       resolved?.release?.();
       void run.closeTools();
-      this.endRun(run);
+      this.endRun(slot, run);
     }
   }
 
   /** Runs an already-built request (the REST `/execute` protocol): no resolution, no broker. */
   async runRequest(request: ExecutionEngineRequest, input: { caller?: Claims; onClientGone?: (listener: () => void) => () => void }): Promise<ExecutionResult> {
-    const run = this.startRun(undefined, request.conversationId, randomUUID(), input.caller, undefined);
+    const slot = this.nextRun++;
+    const run = this.startRun(slot, undefined, request.conversationId, undefined, input.caller, undefined);
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.setDeadline(this.options.maxExecutionMs);
     run.attachTools(request);
@@ -160,40 +165,50 @@ export class ExecutionRuntime {
       throw run.abortError ?? error;
     } finally {
       void run.closeTools();
-      this.endRun(run);
+      this.endRun(slot, run);
     }
   }
 
-  private startRun(ref: QueryRef | undefined, conversationId: string, taskId: string, caller: Claims | undefined, onChunk: ((text: string) => Promise<void> | undefined) | undefined): ExecutionRun {
+  private startRun(slot: number, ref: QueryRef | undefined, conversationId: string, taskId: string | undefined, caller: Claims | undefined, onChunk: ((text: string) => Promise<void> | undefined) | undefined): ExecutionRun {
     const run = new ExecutionRun({ queryRef: ref, conversationId, taskId, caller, logger: this.options.logger, sinks: { onChunk } });
     if (this.shuttingDown) run.abort("shutdown");
-    this.inflight.add(run);
+    this.inflight.set(slot, run);
     return run;
   }
 
-  private endRun(run: ExecutionRun): void {
+  private endRun(slot: number, run: ExecutionRun): void {
     run.dispose();
-    this.inflight.delete(run);
-    if (this.inflight.size === 0) {
+    this.inflight.delete(slot);
+    // Checked first: clearing a Set allocates, and the runtime goes idle between most requests.
+    if (this.inflight.size === 0 && this.idleWaiters.size > 0) {
       for (const wake of this.idleWaiters) wake();
       this.idleWaiters.clear();
     }
   }
 
-  /** Settles with `work`, or rejects as soon as the run is aborted (resolution must not outlive a cancel). */
-  private interruptible<T>(run: ExecutionRun, work: Promise<T>, onAbandon: () => void = () => void work.catch(() => undefined)): Promise<T> {
+  /**
+   * Settles with `work`, or rejects as soon as the run is aborted (resolution
+   * must not outlive a cancel); an abandoned engine answer is logged when it
+   * comes, any other abandoned work's rejection is marked handled. Once `work`
+   * settled, an abort does nothing here.
+   */
+  private interruptible<T>(run: ExecutionRun, work: Promise<T>, engineAnswer = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const off = run.onAbort(() => {
-        onAbandon();
+      let settled = false;
+      run.whenAborted(() => {
+        if (settled) return;
+        settled = true;
+        if (engineAnswer) this.dropLateAnswer(run, work);
+        else work.catch(() => undefined);
         reject(run.abortError);
       });
       work.then(
         (value) => {
-          off();
+          settled = true;
           resolve(value);
         },
         (error: unknown) => {
-          off();
+          settled = true;
           reject(error);
         },
       );
@@ -215,7 +230,7 @@ export class ExecutionRuntime {
     }
     let messages: unknown;
     try {
-      messages = await this.interruptible(run, work, () => this.dropLateAnswer(run, work));
+      messages = await this.interruptible(run, work, true);
     } catch (error) {
       throw run.abortError ?? engineFailure(error);
     }
@@ -348,11 +363,11 @@ function checkMessages(value: unknown): Message[] {
 
 function checkMessageList(value: unknown): Message[] {
   if (!Array.isArray(value)) throw new ExecutorError(`executeAgent must return an array of messages, got ${value === null ? "null" : typeof value}`);
-  value.forEach((m: unknown, i) => {
-    const item = m as Partial<Message> | null;
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i] as Partial<Message> | null;
     if (typeof item !== "object" || item === null || typeof item.role !== "string" || typeof item.content !== "string") {
       throw new ExecutorError(`executeAgent returned an invalid message at index ${i}: each message needs a string 'role' and 'content'`);
     }
-  });
+  }
   return value as Message[];
 }

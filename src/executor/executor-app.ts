@@ -346,7 +346,7 @@ export class ExecutorApp {
     const host = req.headers.host;
     if (host !== undefined && !this.isValidHost(host)) {
       // RFC 9112 §3.2: a server responds 400 to a request whose Host is not a valid host[:port].
-      await writeNodeReply(res, jsonReply(400, { error: "Bad Request: malformed Host header" }, { Connection: "close" }));
+      writeNodeBody(res, jsonReply(400, { error: "Bad Request: malformed Host header" }, { Connection: "close" }) as Reply & { body: string });
       return;
     }
     const origin = `http://${host ?? this.listenUrl?.slice("http://".length) ?? "localhost"}`;
@@ -377,7 +377,8 @@ export class ExecutorApp {
     // refused client cannot make the server read what it declared (node would read all of it to keep the
     // connection alive).
     if (this.draining || !req.complete) reply.headers.Connection = "close";
-    await writeNodeReply(res, reply, this.streamStall);
+    if ("body" in reply) writeNodeBody(res, reply);
+    else await writeNodeReply(res, reply, this.streamStall);
   }
 
   /** Whether `host` is a syntactically valid `host[:port]` (the last valid one is remembered: callers repeat theirs). */
@@ -398,10 +399,18 @@ export class ExecutorApp {
     }
   }
 
-  private async route(call: IncomingCall): Promise<Reply> {
-    const claims = this.options.auth ? await this.options.auth(call.toRequest()) : undefined;
-    if (claims && !claims.ok) return { status: claims.response.status, headers: {}, response: claims.response };
-    const caller = claims?.ok ? claims.claims : undefined;
+  /** Routes a request (a plain function without auth: one promise layer fewer per request). */
+  private route(call: IncomingCall): Reply | Promise<Reply> {
+    return this.options.auth ? this.routeAuthenticated(call, this.options.auth) : this.routeFor(call, undefined);
+  }
+
+  private async routeAuthenticated(call: IncomingCall, auth: RequestGuard): Promise<Reply> {
+    const claims = await auth(call.toRequest());
+    if (!claims.ok) return { status: claims.response.status, headers: {}, response: claims.response };
+    return this.routeFor(call, claims.claims);
+  }
+
+  private routeFor(call: IncomingCall, caller: Claims | undefined): Reply | Promise<Reply> {
     const { method, path } = call;
     // HEAD is answered wherever GET is (node:http and toResponse leave its body out).
     const read = method === "GET" || method === "HEAD";
@@ -416,20 +425,20 @@ export class ExecutorApp {
     return jsonReply(404, { error: `Not Found: ${path}` });
   }
 
-  private async readBody(call: IncomingCall): Promise<string | Reply> {
-    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-    try {
-      return await call.readBody(limit);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      const rpcErr = new JsonRpcError(JsonRpcErrorCode.InvalidRequest, `Invalid Request: ${error.message}`);
-      return jsonReply(413, rpcError(null, rpcErr.toObject()), { Connection: "close" });
-    }
+  /** The 413 of an RPC whose body is over the limit; other read failures are rethrown. */
+  private bodyRefused(error: unknown): Reply {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    const rpcErr = new JsonRpcError(JsonRpcErrorCode.InvalidRequest, `Invalid Request: ${error.message}`);
+    return jsonReply(413, rpcError(null, rpcErr.toObject()), { Connection: "close" });
   }
 
   private async serveRpc(call: IncomingCall, caller: Claims | undefined): Promise<Reply> {
-    const body = await this.readBody(call);
-    if (typeof body !== "string") return body;
+    let body: string;
+    try {
+      body = await call.readBody(this.options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+    } catch (error) {
+      return this.bodyRefused(error);
+    }
     let rpc;
     try {
       rpc = parseJsonRpcRequest(body);
@@ -451,8 +460,13 @@ export class ExecutorApp {
 
   private async serveRest(call: IncomingCall, caller: Claims | undefined): Promise<Reply> {
     if (this.draining) return jsonReply(503, { messages: [], error: "The engine is shutting down and accepts no new executions" });
-    const body = await this.readBody(call);
-    if (typeof body !== "string") return jsonReply(413, { messages: [], error: `Request body exceeds the ${this.options.maxBodyBytes ?? DEFAULT_MAX_BODY}-byte limit` }, { Connection: "close" });
+    let body: string;
+    try {
+      body = await call.readBody(this.options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      return jsonReply(413, { messages: [], error: `Request body exceeds the ${this.options.maxBodyBytes ?? DEFAULT_MAX_BODY}-byte limit` }, { Connection: "close" });
+    }
     return handleRestExecute(body, { caller, onClientGone: call.onGone }, this.runtime, this.logger);
   }
 }
@@ -495,14 +509,16 @@ function drained(res: ServerResponse, ms: number): Promise<boolean> {
   });
 }
 
+/** Writes a complete reply: status, headers and body leave in one end() call. */
+function writeNodeBody(res: ServerResponse, reply: Reply & { body: string }): void {
+  // The reply's headers are its own object: no copy.
+  const headers: Record<string, string | number> = reply.headers;
+  headers["Content-Length"] = Buffer.byteLength(reply.body);
+  res.writeHead(reply.status, headers).end(reply.body);
+}
+
 async function writeNodeReply(res: ServerResponse, reply: Reply, stall?: StreamStall): Promise<void> {
-  if ("body" in reply) {
-    // The reply's headers are its own object: no copy. Status, headers and body leave in one end() call.
-    const headers: Record<string, string | number> = reply.headers;
-    headers["Content-Length"] = Buffer.byteLength(reply.body);
-    res.writeHead(reply.status, headers).end(reply.body);
-    return;
-  }
+  if ("body" in reply) return writeNodeBody(res, reply);
   if ("response" in reply) {
     const headers: Record<string, string> = {};
     reply.response.headers.forEach((value, key) => (headers[key] = value));

@@ -24,7 +24,9 @@ interface Entry {
   request: Readonly<StaticQuery["request"]>;
   timeoutMs: number | undefined;
   canceled: boolean;
-  cancelListeners: Set<() => void>;
+  /** Keyed by a counter (a closure as a Set key costs an identity hash per execution). */
+  cancelListeners: Map<number, () => void>;
+  nextListener: number;
 }
 
 /**
@@ -33,7 +35,8 @@ interface Entry {
  * (an engine cannot change what the next execution gets).
  */
 export class StaticQueryResolver implements QueryResolver {
-  private readonly queries = new Map<string, Entry>();
+  /** Namespace → name → entry (no key string built per lookup). */
+  private readonly queries = new Map<string, Map<string, Entry>>();
   private readonly brokerUrl: string | undefined;
   private readonly logger: Logger | undefined;
   private readonly tools: ToolHost | undefined;
@@ -51,21 +54,23 @@ export class StaticQueryResolver implements QueryResolver {
 
   /** Registers (or replaces) what `namespace/name` resolves to. */
   set(namespace: string, name: string, query: StaticQuery): this {
-    this.queries.set(`${namespace}/${name}`, { request: deepFreeze(structuredClone(query.request)), timeoutMs: query.timeoutMs, canceled: false, cancelListeners: new Set() });
+    let names = this.queries.get(namespace);
+    if (!names) this.queries.set(namespace, (names = new Map()));
+    names.set(name, { request: deepFreeze(structuredClone(query.request)), timeoutMs: query.timeoutMs, canceled: false, cancelListeners: new Map(), nextListener: 0 });
     return this;
   }
 
   /** Acts like setting the Query's `spec.cancel: true`: running executions of it are aborted. */
   cancel(namespace: string, name: string): void {
-    const entry = this.queries.get(`${namespace}/${name}`);
+    const entry = this.queries.get(namespace)?.get(name);
     if (!entry || entry.canceled) return;
     entry.canceled = true;
-    for (const listener of [...entry.cancelListeners]) listener();
+    for (const listener of [...entry.cancelListeners.values()]) listener();
     entry.cancelListeners.clear();
   }
 
   async resolve(ref: QueryRef, input: ResolveInput): Promise<ResolvedQuery> {
-    const entry = this.queries.get(`${ref.namespace}/${ref.name}`);
+    const entry = this.queries.get(ref.namespace)?.get(ref.name);
     if (!entry) {
       throw new QueryResolutionError(`Query '${ref.name}' not found in namespace '${ref.namespace}'`, "NotFound", { object: `Query ${ref.namespace}/${ref.name}` });
     }
@@ -76,10 +81,11 @@ export class StaticQueryResolver implements QueryResolver {
         listener();
         return () => {};
       }
-      entry.cancelListeners.add(listener);
-      return () => void entry.cancelListeners.delete(listener);
+      const key = entry.nextListener++;
+      entry.cancelListeners.set(key, listener);
+      return () => void entry.cancelListeners.delete(key);
     };
-    return { request, timeoutMs: entry.timeoutMs, onCancel, ...(this.tools ? { tools: this.tools } : {}) };
+    return { request, timeoutMs: entry.timeoutMs, onCancel, tools: this.tools };
   }
 
   async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
