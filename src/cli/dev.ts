@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { ArkClient } from "../ark/ark-client.js";
 import { consoleLogger } from "../core/logger.js";
 import { startControlPlane, type ControlPlane } from "../testing/control-plane.js";
-import { startDispatcher, type QueryDispatcher } from "../dev/dispatcher.js";
+import { DISPATCHER_ARK_VERSION, startDispatcher, type QueryDispatcher } from "../dev/dispatcher.js";
 import { ControlPlaneError } from "../testing/errors.js";
 import { startLocalBroker, type LocalBroker } from "../dev/local-broker.js";
 import { parsePort, untilInterrupted, UsageError, type CliIo } from "./io.js";
@@ -19,12 +19,16 @@ Starts a local environment for developing ARK execution engines:
   - ark-sdk's query dispatcher, and
   - a local broker engines stream to and clients read from.
 
-The dispatcher is a DEVELOPMENT TOOL standing in for the part of ARK's
-controller that engines depend on: it runs Queries whose target Agent names an
-ExecutionEngine (spec.executionEngine), sending the engine exactly what ARK
-sends and writing the Query status as ARK does (timeouts, cancel, approvals).
-It is not a replacement for ARK: no completions engine (models, teams, tools,
-agents without an engine), no webhooks, no memory, no garbage collection.
+The dispatcher is a DEVELOPMENT TOOL standing in for ARK's controller; it
+behaves like the controller of ONE declared ARK version (${DISPATCHER_ARK_VERSION}, the
+version of the bundled CRDs): its phases, condition reasons, messages and
+timeouts. An agent whose spec.executionEngine names an ExecutionEngine runs on
+that engine; every other target (teams, models, tools, agents without an
+engine) runs on the namespace's "ark-completions" ExecutionEngine, so you can
+serve them with your own completions-style engine; without one they fail as on
+ARK without its completions engine. It applies ARK's admission defaults
+(spec.ttl, an Agent's modelRef "default"), its finalizer and TTL clean-up.
+It is not a replacement for ARK: no completions engine of its own, no memory.
 
 Options:
   -n, --namespace <ns>   Namespace the broker is published in (default: default);
@@ -107,14 +111,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
 
-  const env = { server: plane.server, kubeconfig: plane.kubeconfigPath, broker: broker.url, namespace };
+  const env = { server: plane.server, kubeconfig: plane.kubeconfigPath, broker: broker.url, namespace, arkVersion: DISPATCHER_ARK_VERSION };
   if (output === "json") io.out(`${JSON.stringify(env)}\n`);
   else {
-    io.out(`ark-sdk dev ready in ${((Date.now() - started) / 1000).toFixed(1)} s (a development tool, not a replacement for ARK)
+    io.out(`ark-sdk dev ready in ${((Date.now() - started) / 1000).toFixed(1)} s (a development tool mimicking ARK ${DISPATCHER_ARK_VERSION}, not a replacement for ARK)
   control plane  ${env.server}
   kubeconfig     ${env.kubeconfig}
   broker         ${env.broker} (published in namespace ${namespace})
-  dispatcher     all namespaces
+  dispatcher     all namespaces, behaving as ARK ${DISPATCHER_ARK_VERSION}'s controller
 
 ${usage(env)}
 Press Ctrl-C to stop.

@@ -1,10 +1,12 @@
 /**
- * Where a Query goes, decided as ARK's controller decides it: the target
- * (`spec.target`, or the first Agent, Team, Model or Tool matching
- * `spec.selector`), and for an agent on a named ExecutionEngine the engine's
- * resolved address, written back as `status.lastResolvedAddress` with phase
- * `ready`. Targets ARK runs on its own completions engine (models, teams,
- * tools, agents without an engine) need ARK's controller; the error says so.
+ * Where a Query goes, decided as ARK v0.1.67's controller decides it: the
+ * target (`spec.target`, or the first Agent, Team, Model or Tool matching
+ * `spec.selector`), then the address (`resolveDispatchAddress`): an agent
+ * whose `spec.executionEngine` names an ExecutionEngine (other than `a2a`)
+ * goes to that engine's `status.lastResolvedAddress`; every other target
+ * (teams, models, tools, agents without an engine, A2A agents, missing
+ * agents) goes to the namespace's `ark-completions` ExecutionEngine, else to
+ * the central completions address (`--completions-addr`).
  */
 
 import type { ArkClient } from "../ark/ark-client.js";
@@ -12,88 +14,96 @@ import type { KubernetesObject } from "../core/meta.js";
 import type { ListOptions } from "../client/options.js";
 import { formatSelector } from "../executor/cluster-resolver.js";
 import type { ObjectCache } from "../client/object-cache.js";
-import type { ValueSourceResolver } from "../ark/value-source.js";
 import type { ExecutionEngine, Query, Target } from "../generated/index.js";
 import { DispatchError } from "./dispatcher-errors.js";
-import { errorMessage } from "../core/errors.js";
 
-/** A Query the dispatcher can send: to this engine, at this address. */
+/** The name of the per-namespace completions engine ARK prefers for targets without a named engine. */
+export const COMPLETIONS_ENGINE_NAME = "ark-completions";
+
+/** ARK's default `--completions-addr`: the central completions engine, reachable only inside ARK's cluster. */
+export const DEFAULT_COMPLETIONS_ADDRESS = "http://ark-completions.ark-system";
+
+/** The `spec.executionEngine.name` that marks an agent proxying to an A2AServer. */
+const A2A_ENGINE = "a2a";
+
+/** Where a Query is sent. */
 export interface DispatchPlan {
   target: Target;
-  engine: { name: string; namespace: string };
+  /** The engine's resolved address (posted to with a trailing `/`). */
   address: string;
+  /** The ExecutionEngine serving it, or `undefined` for the central completions address. */
+  engine?: { name: string; namespace: string };
 }
 
 /** What target resolution reads with. */
 export interface TargetDeps {
   ark: ArkClient;
   cache: ObjectCache;
-  values: ValueSourceResolver;
+  /** The central completions address (`--completions-addr`). */
+  completionsAddress: string;
+  /** Makes sure an engine never looked at yet gets its first resolution (ARK's ExecutionEngine controller would have done it by now). */
+  settleEngine: (engine: ExecutionEngine, signal: AbortSignal) => Promise<ExecutionEngine>;
 }
 
-const NEEDS_CONTROLLER = "ARK's controller (with its completions engine) is needed for it; the ark-sdk dispatcher is a development stand-in that only dispatches agents whose spec.executionEngine names an ExecutionEngine";
-
 /** The first object of the namespace matching the selector, agents first, as ARK resolves a selector. */
-async function targetBySelector(deps: TargetDeps, query: Query, signal: AbortSignal): Promise<Target> {
+async function targetBySelector(ark: ArkClient, query: Query, signal: AbortSignal): Promise<Target> {
   const namespace = query.metadata?.namespace;
   const labelSelector = formatSelector(query.spec?.selector ?? {});
-  const options: ListOptions = { namespace, labelSelector, limit: 1, signal };
-  const kinds: [Target["type"], () => Promise<{ items: KubernetesObject[] }>][] = [
-    ["agent", () => deps.ark.agents.listPage(options)],
-    ["team", () => deps.ark.teams.listPage(options)],
-    ["model", () => deps.ark.models.listPage(options)],
-    ["tool", () => deps.ark.tools.listPage(options)],
+  const options: ListOptions = { namespace, labelSelector, signal };
+  const kinds: [Target["type"], string, () => Promise<{ items: KubernetesObject[] }>][] = [
+    ["agent", "agents", () => ark.agents.listPage(options)],
+    ["team", "teams", () => ark.teams.listPage(options)],
+    ["model", "models", () => ark.models.listPage(options)],
+    ["tool", "tools", () => ark.tools.listPage(options)],
   ];
-  for (const [type, firstPage] of kinds) {
-    const page = await firstPage();
+  for (const [type, plural, firstPage] of kinds) {
+    let page: { items: KubernetesObject[] };
+    try {
+      page = await firstPage();
+    } catch (error) {
+      throw new DispatchError(`failed to resolve selector: failed to list ${plural}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const name = page.items[0]?.metadata?.name;
     if (name) return { type, name };
   }
-  throw new DispatchError(`failed to resolve selector: no matching resources found for selector ${labelSelector || "(empty)"}`);
-}
-
-/** The target of `query`. @throws DispatchError when it has none or its selector matches nothing */
-export async function resolveTarget(deps: TargetDeps, query: Query, signal: AbortSignal): Promise<Target> {
-  const target = query.spec?.target;
-  if (target?.type && target.name) return { type: target.type, name: target.name };
-  if (query.spec?.selector) return targetBySelector(deps, query, signal);
-  throw new DispatchError("no target or selector specified");
+  throw new DispatchError("failed to resolve selector: no matching resources found for selector");
 }
 
 /**
- * Where `target` is served.
- * @throws DispatchError when the target, its engine or the engine's address is missing, or ARK's controller is needed
+ * The target of `query` (`ark` lists as the Query's service account when it
+ * has one). @throws DispatchError with ARK's message when it has none or its
+ * selector matches nothing
  */
-export async function planDispatch(deps: TargetDeps, target: Target, namespace: string, signal: AbortSignal): Promise<DispatchPlan> {
-  if (target.type !== "agent") throw new DispatchError(`cannot run ${target.type} "${target.name}": ${NEEDS_CONTROLLER}.`);
-  const agent = await deps.cache.get(deps.ark.agents, namespace, target.name, signal);
-  if (!agent) throw new DispatchError(`target agent "${target.name}" not found in namespace ${namespace}`);
-  const ref = agent.spec?.executionEngine;
-  if (!ref?.name) throw new DispatchError(`cannot run agent "${target.name}": it has no spec.executionEngine, so ARK runs it on its built-in completions engine; ${NEEDS_CONTROLLER}.`);
-  if (ref.name === "a2a") throw new DispatchError(`cannot run agent "${target.name}": it proxies to an A2AServer (executionEngine "a2a"); ${NEEDS_CONTROLLER}.`);
-  const engineNamespace = ref.namespace || namespace;
-  const engine = await deps.cache.get(deps.ark.executionEngines, engineNamespace, ref.name, signal);
-  if (!engine) throw new DispatchError(`execution engine ${ref.name} not found in namespace ${engineNamespace}`);
-  const address = await resolveEngineAddress(deps, engine, engineNamespace);
-  return { target, engine: { name: ref.name, namespace: engineNamespace }, address: address.replace(/\/+$/, "") };
+export async function resolveTarget(ark: ArkClient, query: Query, signal: AbortSignal): Promise<Target> {
+  const target = query.spec?.target;
+  if (target) return { type: target.type, name: target.name };
+  if (query.spec?.selector) return targetBySelector(ark, query, signal);
+  throw new DispatchError("no target or selector specified");
 }
 
-/** Resolves the engine's `spec.address` and records it on the engine as ARK does. */
-async function resolveEngineAddress(deps: TargetDeps, engine: ExecutionEngine, namespace: string): Promise<string> {
-  const name = engine.metadata?.name ?? "";
-  let address = "";
-  let problem = "";
-  try {
-    address = await deps.values.resolve(engine.spec?.address, namespace, `ExecutionEngine ${namespace}/${name} spec.address`);
-    if (!address) problem = "spec.address resolves to an empty value";
-  } catch (error) {
-    problem = errorMessage(error);
-  }
-  const status = problem ? { phase: "error", message: problem } : { phase: "ready", lastResolvedAddress: address, message: "Address resolved" };
-  const current = engine.status ?? {};
-  if (current.phase !== status.phase || current.lastResolvedAddress !== (status.lastResolvedAddress ?? current.lastResolvedAddress) || current.message !== status.message) {
-    await deps.ark.executionEngines.patchStatus(name, { status }, { namespace });
-  }
-  if (problem) throw new DispatchError(`execution engine ${name} address not yet resolved: ${problem}`);
-  return address;
+/** The `ark-completions` engine's address in `namespace`, else the central completions address. */
+async function defaultEngine(deps: TargetDeps, target: Target, namespace: string, signal: AbortSignal): Promise<DispatchPlan> {
+  let engine = await deps.cache.get(deps.ark.executionEngines, namespace, COMPLETIONS_ENGINE_NAME, signal);
+  if (engine) engine = await deps.settleEngine(engine, signal);
+  const address = engine?.status?.lastResolvedAddress;
+  if (address) return { target, address, engine: { name: COMPLETIONS_ENGINE_NAME, namespace } };
+  return { target, address: deps.completionsAddress };
+}
+
+/**
+ * Where `target` is served (ARK's `resolveDispatchAddress`).
+ * @throws DispatchError with ARK's message when the agent's named engine is missing or not resolved yet
+ */
+export async function planDispatch(deps: TargetDeps, target: Target, namespace: string, signal: AbortSignal): Promise<DispatchPlan> {
+  if (target.type !== "agent") return defaultEngine(deps, target, namespace, signal);
+  const agent = await deps.cache.get(deps.ark.agents, namespace, target.name, signal);
+  const ref = agent?.spec?.executionEngine;
+  if (!ref || ref.name === A2A_ENGINE) return defaultEngine(deps, target, namespace, signal);
+  const engineNamespace = ref.namespace || namespace;
+  let engine = await deps.cache.get(deps.ark.executionEngines, engineNamespace, ref.name, signal);
+  if (!engine) throw new DispatchError(`execution engine ${ref.name} not found in namespace ${engineNamespace}: executionengines.ark.mckinsey.com "${ref.name}" not found`);
+  engine = await deps.settleEngine(engine, signal);
+  const address = engine.status?.lastResolvedAddress;
+  if (!address) throw new DispatchError(`execution engine ${ref.name} address not yet resolved`);
+  return { target, address, engine: { name: ref.name, namespace: engineNamespace } };
 }

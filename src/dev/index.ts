@@ -6,5 +6,5 @@
  * `loopbackServiceUrl` from `ark-sdk`.
  */
 export { startLocalBroker, type LocalBroker, type LocalBrokerOptions, type StoredMessage } from "./local-broker.js";
-export { startDispatcher, type QueryDispatcher, type DispatcherOptions, type DispatchRecord, type DispatcherStats } from "./dispatcher.js";
+export { DISPATCHER_ARK_VERSION, startDispatcher, type QueryDispatcher, type DispatcherOptions, type DispatchRecord, type DispatcherStats } from "./dispatcher.js";
 export { DispatchError } from "./dispatcher-errors.js";

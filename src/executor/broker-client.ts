@@ -121,9 +121,9 @@ export class BrokerStream {
     return this.streamLine(this.buildFinalChunk(responseText, responseMessages, tokenUsage), "chunk");
   }
 
-  /** Reports a failed execution on the stream (`{ error: { message, type, code }, ark }`). */
+  /** Reports a failed execution on the stream as ARK's completions engine does (`{ error: { message, type: "server_error", code: "execution_failed" }, ark }`). */
   sendError(message: string): Promise<void> {
-    return this.streamLine({ error: { message, type: "execution_error", code: "execution_error" }, ark: this.ark }, "error chunk");
+    return this.streamLine({ error: { message, type: "server_error", code: "execution_failed" }, ark: this.ark }, "error chunk");
   }
 
   /** Writes messages to conversation memory (`POST /messages`). */

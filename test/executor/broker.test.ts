@@ -103,7 +103,9 @@ describe("broker stream of a top-level query", () => {
     assert.equal((answer.json as { error: { code: number } }).error.code, -32011);
     const paths = broker.calls.map((c) => c.path);
     assert.deepEqual(paths, ["/stream/weather-query", "/stream/weather-query", "/stream/weather-query/complete"]);
-    assert.deepEqual((broker.calls[1]?.body as { error: unknown }).error, { message: "tool crashed", type: "execution_error", code: "execution_error" });
+    // W11: ARK's completions engine's error chunk (test/fixtures/ark-wire/w11-broker-error-chunk.json).
+    const golden = JSON.parse(readFileSync(new URL("../fixtures/ark-wire/w11-broker-error-chunk.json", import.meta.url), "utf8")) as { chunk: { error: unknown } };
+    assert.deepEqual((broker.calls[1]?.body as { error: unknown }).error, golden.chunk.error);
   });
 
   it("never fails the execution because of the broker", async () => {

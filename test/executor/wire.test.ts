@@ -142,9 +142,9 @@ describe("readEngineResponse (the controller's reading of an answer)", () => {
     assert.equal(outcome.tokenUsage, undefined);
     assert.equal(outcome.conversationId, "c");
   });
-  it("turns JSON-RPC errors into failures with Go's message form", () => {
+  it("turns JSON-RPC errors into failures with Go's message form (W2)", () => {
     assert.deepEqual(readEngineResponse({ jsonrpc: "2.0", id: 1, error: { code: -32011, message: "Execution failed: boom" } }), {
-      kind: "error", code: -32011, message: "jsonrpc error -32011: Execution failed: boom",
+      kind: "error", code: -32011, message: "a2aClient.SendMessage: jsonrpc error -32011: Execution failed: boom",
     });
     assert.equal(readEngineResponse({ jsonrpc: "2.0", id: 1 }).kind, "error");
     assert.equal(readEngineResponse("nope").kind, "error");

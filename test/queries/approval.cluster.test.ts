@@ -150,11 +150,12 @@ describe("approval round trip", () => {
     assert.equal(task.status?.conditions?.find((c) => c.type === "Completed")?.reason, "ApprovalTimeoutRejected");
   });
 
-  it("canceling a paused query sends tasks/cancel to the engine", async () => {
+  it("canceling a paused query sends no tasks/cancel, as ARK never does (D5)", async () => {
     const paused = await ark.queries.run({ input: "clean up", target: agent });
     await ark.queries.cancel(paused.name);
     const error = await ark.queries.wait(paused.name, { timeoutMs: 15_000 }).catch((e: unknown) => e);
     assert.ok(error instanceof QueryCanceledError && error.reason === "canceled", String(error));
-    assert.ok(canceledTasks.includes(paused.pendingTask?.spec.taskId ?? "?"), `tasks/cancel for ${paused.pendingTask?.spec.taskId}: ${canceledTasks.join(",")}`);
+    assert.ok(paused.pendingTask?.spec.taskId, "the query was paused on a task");
+    assert.deepEqual(canceledTasks, []);
   });
 });

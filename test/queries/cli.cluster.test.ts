@@ -115,13 +115,13 @@ describe("ark-sdk dev + ark-sdk query", () => {
     assert.deepEqual([result.phase, result.content, result.tokenUsage.totalTokens, result.pendingTask], ["done", "HI ADA [p]", 8, null]);
   });
 
-  it("a failing query exits 1 with the engine's message; a target needing ARK's controller says so", async () => {
+  it("a failing query exits 1 with the engine's message; a target for ARK's completions engine fails as on ARK without one", async () => {
     const failed = await query("scripted-agent", "fail:disk full", "--wait");
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /✗ Query "scripted-agent-\w{5}" failed: query execution failed: .*disk full/);
     const model = await query("model/gpt", "hi", "--wait");
     assert.equal(model.code, 1);
-    assert.match(model.stderr, /ARK's controller .* is needed/);
+    assert.match(model.stderr, /Post "http:\/\/ark-completions\.ark-system\/": dial tcp: lookup ark-completions\.ark-system: no such host/);
   });
 
   it("--timeout gives up, cancels the query and exits 1", async () => {
