@@ -97,6 +97,8 @@ export class ExecutionRun implements ExecutionContext {
   readonly sinks: ExecutionSinks;
   private toolCallIndex = 0;
   private readonly cleanups: (() => void)[] = [];
+  /** Where the runtime keeps this run in its in-flight list (-1 when not in it). */
+  inflightIndex = -1;
   private toolRequest: ExecutionEngineRequest | undefined;
   private toolHost: ToolHost | undefined;
   private toolbox: Toolbox | undefined;

@@ -58,9 +58,12 @@ export interface ExecutionResult {
 
 /** Runs executions and keeps count of them. */
 export class ExecutionRuntime {
-  /** Running executions by a sequence number (cheaper to add and remove than objects as Set keys). */
-  private readonly inflight = new Map<number, ExecutionRun>();
-  private nextRun = 0;
+  /**
+   * Running executions, each knowing its index (removal swaps the last one in).
+   * An array rather than a Set or Map: adding and deleting a key per request
+   * churns a hash table, which measurably costs on the hot path.
+   */
+  private readonly inflight: ExecutionRun[] = [];
   private shuttingDown = false;
   private readonly idleWaiters = new Set<() => void>();
   private readonly executor: BaseExecutor;
@@ -82,26 +85,25 @@ export class ExecutionRuntime {
 
   /** Executions currently running. */
   get inflightCount(): number {
-    return this.inflight.size;
+    return this.inflight.length;
   }
 
   /** Aborts every running (and future) execution with cause `shutdown`. */
   abortAll(): void {
     this.shuttingDown = true;
-    for (const run of [...this.inflight.values()]) run.abort("shutdown");
+    for (const run of [...this.inflight]) run.abort("shutdown");
   }
 
   /** Resolves when no execution is running. */
   whenIdle(): Promise<void> {
-    if (this.inflight.size === 0) return Promise.resolve();
+    if (this.inflight.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.add(resolve));
   }
 
   /** Runs the Query a message refers to and returns the agent message ARK reads. */
   async runQuery(input: QueryRunInput): Promise<A2AMessage> {
     const { message, ref, conversationId } = input;
-    const slot = this.nextRun++;
-    const run = this.startRun(slot, ref, conversationId, input.taskId, input.caller, input.onChunk);
+    const run = this.startRun(ref, conversationId, input.taskId, input.caller, input.onChunk);
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.linkAbort(input.taskSignal, "task-canceled");
     run.setDeadline(this.options.maxExecutionMs);
@@ -147,14 +149,13 @@ export class ExecutionRuntime {
     } finally {
       resolved?.release?.();
       void run.closeTools();
-      this.endRun(slot, run);
+      this.endRun(run);
     }
   }
 
   /** Runs an already-built request (the REST `/execute` protocol): no resolution, no broker. */
   async runRequest(request: ExecutionEngineRequest, input: { caller?: Claims; onClientGone?: (listener: () => void) => () => void }): Promise<ExecutionResult> {
-    const slot = this.nextRun++;
-    const run = this.startRun(slot, undefined, request.conversationId, undefined, input.caller, undefined);
+    const run = this.startRun(undefined, request.conversationId, undefined, input.caller, undefined);
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.setDeadline(this.options.maxExecutionMs);
     run.attachTools(request);
@@ -165,22 +166,30 @@ export class ExecutionRuntime {
       throw run.abortError ?? error;
     } finally {
       void run.closeTools();
-      this.endRun(slot, run);
+      this.endRun(run);
     }
   }
 
-  private startRun(slot: number, ref: QueryRef | undefined, conversationId: string, taskId: string | undefined, caller: Claims | undefined, onChunk: ((text: string) => Promise<void> | undefined) | undefined): ExecutionRun {
+  private startRun(ref: QueryRef | undefined, conversationId: string, taskId: string | undefined, caller: Claims | undefined, onChunk: ((text: string) => Promise<void> | undefined) | undefined): ExecutionRun {
     const run = new ExecutionRun({ queryRef: ref, conversationId, taskId, caller, logger: this.options.logger, sinks: { onChunk } });
     if (this.shuttingDown) run.abort("shutdown");
-    this.inflight.set(slot, run);
+    run.inflightIndex = this.inflight.push(run) - 1;
     return run;
   }
 
-  private endRun(slot: number, run: ExecutionRun): void {
+  private endRun(run: ExecutionRun): void {
     run.dispose();
-    this.inflight.delete(slot);
+    const i = run.inflightIndex;
+    if (i !== -1) {
+      const last = this.inflight.pop() as ExecutionRun;
+      if (last !== run) {
+        this.inflight[i] = last;
+        last.inflightIndex = i;
+      }
+      run.inflightIndex = -1;
+    }
     // Checked first: clearing a Set allocates, and the runtime goes idle between most requests.
-    if (this.inflight.size === 0 && this.idleWaiters.size > 0) {
+    if (this.inflight.length === 0 && this.idleWaiters.size > 0) {
       for (const wake of this.idleWaiters) wake();
       this.idleWaiters.clear();
     }

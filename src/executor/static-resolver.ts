@@ -24,9 +24,44 @@ interface Entry {
   request: Readonly<StaticQuery["request"]>;
   timeoutMs: number | undefined;
   canceled: boolean;
-  /** Keyed by a counter (a closure as a Set key costs an identity hash per execution). */
-  cancelListeners: Map<number, () => void>;
-  nextListener: number;
+  /** Who waits for the cancellation: a linked list (a Set or Map churned per execution costs on the hot path). */
+  cancelListeners: Listeners;
+}
+
+/** One waiting listener in a {@link Listeners} list. */
+interface ListenerNode {
+  listener: () => void;
+  prev: ListenerNode | undefined;
+  next: ListenerNode | undefined;
+}
+
+/** A doubly linked list of listeners: add and remove without hashing. */
+class Listeners {
+  private head: ListenerNode | undefined;
+
+  /** Adds `listener`; returns its remover (safe to call twice). */
+  add(listener: () => void): () => void {
+    const node: ListenerNode = { listener, prev: undefined, next: this.head };
+    if (this.head) this.head.prev = node;
+    this.head = node;
+    return () => this.remove(node);
+  }
+
+  private remove(node: ListenerNode): void {
+    if (node.prev) node.prev.next = node.next;
+    else if (this.head === node) this.head = node.next;
+    else return; // already removed
+    if (node.next) node.next.prev = node.prev;
+    node.prev = node.next = undefined;
+  }
+
+  /** Removes every listener and returns them. */
+  takeAll(): (() => void)[] {
+    const all: (() => void)[] = [];
+    for (let node = this.head; node; node = node.next) all.push(node.listener);
+    this.head = undefined;
+    return all;
+  }
 }
 
 /**
@@ -56,7 +91,7 @@ export class StaticQueryResolver implements QueryResolver {
   set(namespace: string, name: string, query: StaticQuery): this {
     let names = this.queries.get(namespace);
     if (!names) this.queries.set(namespace, (names = new Map()));
-    names.set(name, { request: deepFreeze(structuredClone(query.request)), timeoutMs: query.timeoutMs, canceled: false, cancelListeners: new Map(), nextListener: 0 });
+    names.set(name, { request: deepFreeze(structuredClone(query.request)), timeoutMs: query.timeoutMs, canceled: false, cancelListeners: new Listeners() });
     return this;
   }
 
@@ -65,8 +100,7 @@ export class StaticQueryResolver implements QueryResolver {
     const entry = this.queries.get(namespace)?.get(name);
     if (!entry || entry.canceled) return;
     entry.canceled = true;
-    for (const listener of [...entry.cancelListeners.values()]) listener();
-    entry.cancelListeners.clear();
+    for (const listener of entry.cancelListeners.takeAll()) listener();
   }
 
   async resolve(ref: QueryRef, input: ResolveInput): Promise<ResolvedQuery> {
@@ -81,9 +115,7 @@ export class StaticQueryResolver implements QueryResolver {
         listener();
         return () => {};
       }
-      const key = entry.nextListener++;
-      entry.cancelListeners.set(key, listener);
-      return () => void entry.cancelListeners.delete(key);
+      return entry.cancelListeners.add(listener);
     };
     return { request, timeoutMs: entry.timeoutMs, onCancel, tools: this.tools };
   }

@@ -100,3 +100,64 @@ describe("a resolver's signal is made when read, and aborts with the execution",
     assert.equal(app.inflightExecutions, 0);
   });
 });
+
+describe("bookkeeping without hash tables stays exact", () => {
+  it("StaticQueryResolver's cancel listeners: removed ones are not called, the rest are, once", async () => {
+    const resolver = new StaticQueryResolver().set("team-a", "q1", { request: plainRequest() });
+    const input = { userInput: "x", conversationId: "c", signal: new AbortController().signal };
+    const calls: string[] = [];
+    const removers = [];
+    for (const name of ["a", "b", "c", "d"]) {
+      const resolved = await resolver.resolve({ name: "q1", namespace: "team-a", conversationId: "" }, input);
+      removers.push(resolved.onCancel?.(() => calls.push(name)));
+    }
+    removers[1]?.(); // middle
+    removers[3]?.(); // head (the latest)
+    removers[3]?.(); // twice: no effect
+    resolver.cancel("team-a", "q1");
+    resolver.cancel("team-a", "q1");
+    assert.deepEqual(calls.sort(), ["a", "c"]);
+    removers[0]?.(); // after the cancel: no effect
+    const late = await resolver.resolve({ name: "q1", namespace: "team-a", conversationId: "" }, input);
+    late.onCancel?.(() => calls.push("late"));
+    assert.deepEqual(calls.sort(), ["a", "c", "late"], "a canceled Query calls a new listener at once");
+  });
+
+  it("in-flight executions are counted as they end in any order, and close() aborts exactly the running ones", async () => {
+    const release = new Map<string, () => void>();
+    const aborted: string[] = [];
+    class Held extends BaseExecutor {
+      constructor() {
+        super("Held");
+      }
+      async executeAgent(request: ExecutionEngineRequest, ctx: { signal: AbortSignal }): Promise<Message[]> {
+        const name = request.userInput.content;
+        await new Promise<void>((resolve) => {
+          release.set(name, resolve);
+          ctx.signal.addEventListener("abort", () => {
+            aborted.push(name);
+            resolve();
+          });
+        });
+        return [{ role: "assistant", content: name }];
+      }
+    }
+    const resolver = new StaticQueryResolver().set("team-a", "q1", { request: plainRequest() });
+    const app = new ExecutorApp(new Held(), { resolver, logger: silent });
+    const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    const answers = ["r1", "r2", "r3", "r4"].map((name) => postLikeController(url, sendBody(name), { signal: AbortSignal.timeout(10_000) }));
+    const deadline = Date.now() + 5_000;
+    while (release.size < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(app.inflightExecutions, 4);
+    for (const [name, count] of [["r2", 3], ["r1", 2]] as const) {
+      release.get(name)?.();
+      while (app.inflightExecutions > count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(app.inflightExecutions, count, `after ${name} ended`);
+    }
+    await app.close({ gracePeriodMs: 0 });
+    assert.deepEqual(aborted.sort(), ["r3", "r4"]);
+    assert.equal(app.inflightExecutions, 0);
+    const texts = (await Promise.all(answers)).map((a) => (a.json as { result?: { parts: { text: string }[] } }).result?.parts[0]?.text);
+    assert.deepEqual(texts.slice(0, 2), ["r1", "r2"]);
+  });
+});
