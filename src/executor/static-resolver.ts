@@ -72,9 +72,14 @@ class Listeners {
 export class StaticQueryResolver implements QueryResolver {
   /** Namespace → name → entry (no key string built per lookup). */
   private readonly queries = new Map<string, Map<string, Entry>>();
-  private readonly brokerUrl: string | undefined;
   private readonly logger: Logger | undefined;
   private readonly tools: ToolHost | undefined;
+  /**
+   * The broker stream of a top-level execution; present only with a
+   * `brokerUrl` (without one there is nothing to discover, and the app skips
+   * the step instead of awaiting a no-op per execution).
+   */
+  readonly brokerFor?: (ref: QueryRef, request: ExecutionEngineRequest) => Promise<BrokerStream | undefined>;
 
   /**
    * @param options.brokerUrl - stream top-level executions to this broker (as `ark-config-streaming` would)
@@ -82,9 +87,10 @@ export class StaticQueryResolver implements QueryResolver {
    * @param options.tools - what runs agent/team tools (`{ subQueries: subQueryRunner(ark) }`) and approvals for `ctx.tools`
    */
   constructor(options: { brokerUrl?: string; logger?: Logger; tools?: ToolHost } = {}) {
-    this.brokerUrl = options.brokerUrl;
     this.logger = options.logger;
     this.tools = options.tools;
+    const brokerUrl = options.brokerUrl;
+    if (brokerUrl) this.brokerFor = async (ref, request) => brokerStreamFor(brokerUrl, ref, request, { logger: this.logger });
   }
 
   /** Registers (or replaces) what `namespace/name` resolves to. */
@@ -120,10 +126,6 @@ export class StaticQueryResolver implements QueryResolver {
     return { request, timeoutMs: entry.timeoutMs, onCancel, tools: this.tools };
   }
 
-  async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
-    if (!this.brokerUrl) return undefined;
-    return brokerStreamFor(this.brokerUrl, ref, request, { logger: this.logger });
-  }
 }
 
 /** `value` with every nested object frozen. */
