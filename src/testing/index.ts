@@ -27,3 +27,8 @@ export {
   startLocalModelServer, LocalModelServerError,
   type LocalModelServer, type LocalModelServerOptions, type ModelScript, type ScriptedReply, type ScriptedToolCall, type RecordedChatRequest,
 } from "./local-model-server.js";
+// A local MCP server (streamable HTTP and SSE) for tests of MCP tools.
+export {
+  startLocalMcpServer, LocalMcpServerError,
+  type LocalMcpServer, type LocalMcpServerOptions, type LocalMcpTool, type LocalMcpToolAnswer, type LocalMcpToolContext, type LocalMcpCall,
+} from "./local-mcp-server.js";
