@@ -16,7 +16,13 @@
 import { ArkClient, type FromEnvOptions } from "../ark/ark-client.js";
 import { consoleLogger, type Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
-import type { Agent, AgentSpec, AgentSpecTool, Header, LabelSelector, LabelSelectorRequirement, MCPServer, Model, Override, Parameter, Query, QuerySpec } from "../generated/index.js";
+import type { Agent, AgentSpec, AgentSpecTool, Header, LabelSelector, LabelSelectorRequirement, MCPServer, Model, Override, Parameter, Query, QuerySpec, Tool, ToolSpec } from "../generated/index.js";
+import type { ToolConfig } from "./tools/types.js";
+import { BUILTIN_TOOLS } from "./tools/builtin.js";
+import { renderFieldTemplate } from "./tools/http.js";
+import { subQueryRunner } from "./tools/sub-query.js";
+import type { ToolHost } from "./tools/toolbox.js";
+import { errorMessage } from "../core/errors.js";
 import type { ResourceClient } from "../client/resource-client.js";
 import { SDK_VERSION } from "../core/version.js";
 import { BrokerDiscovery, discoverBrokerTracesUrl } from "../ark/broker-discovery.js";
@@ -48,6 +54,13 @@ export interface ClusterQueryResolverOptions {
   /** Timeout of broker calls, ms (default 10,000). */
   brokerTimeoutMs?: number;
   logger?: Logger;
+  /**
+   * What runs agent tools besides the request (`ctx.tools`). Default:
+   * agent and team tools run as sub-Queries created with the resolver's
+   * client (RBAC: create, get, list, watch, patch on queries); no approval
+   * hook (tools requiring approval fail with `ToolApprovalRequiredError`).
+   */
+  tools?: ToolHost;
 }
 
 /** The Query's `spec.timeout` default (ARK's CRD default). */
@@ -116,6 +129,20 @@ function selectorMatches(selector: LabelSelector | undefined, labels: Record<str
   return true;
 }
 
+/** An agent tool of type `built-in` with no Tool object: ARK's builtin definition. */
+function builtinConfig(name: string): ToolConfig {
+  const known = BUILTIN_TOOLS[name];
+  return {
+    kind: "builtin",
+    name,
+    toolRef: "",
+    description: known?.description ?? `Built-in tool: ${name}`,
+    inputSchema: structuredClone(known?.inputSchema ?? { type: "object", properties: {} }),
+    builtin: { name },
+    ...(known ? {} : { unsupported: `unsupported builtin tool '${name}': ARK v0.1.67 supports noop and terminate` }),
+  };
+}
+
 const LEGACY_PROVIDER_TYPES = new Set(["openai", "azure", "bedrock", "anthropic"]);
 
 /** Turns QueryRefs into requests by reading the cluster. */
@@ -129,6 +156,7 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
   private readonly serviceUrl: ServiceUrlResolver;
   private readonly broker: BrokerDiscovery;
   private readonly impersonated = new Map<string, Scope>();
+  private readonly toolHost: ToolHost;
 
   constructor(ark: ArkClient, options: ClusterQueryResolverOptions = {}, ownsClient = false) {
     this.ark = ark;
@@ -138,6 +166,7 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     this.cache = new ObjectCache({ mode: options.cache ?? "informer", logger: this.logger });
     this.serviceUrl = options.serviceUrl ?? clusterServiceUrl;
     this.statusWriter = new QueryStatusWriter(ark.queries);
+    this.toolHost = { subQueries: subQueryRunner(ark), ...options.tools };
     this.broker = new BrokerDiscovery({
       readConfigMap: (ns, name, signal) => this.cache.get(this.ark.core.configMaps, ns, name, signal),
       values: () => this.values({ ark: this.ark, cache: this.cache }, new Map()),
@@ -206,11 +235,13 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
       annotations: { ...agent.metadata?.annotations },
     };
     if (isRecord(aspec.outputSchema)) agentConfig.outputSchema = aspec.outputSchema;
+    const { tools, mcpServers } = await this.agentTools(scope, agent, ns, values, queryParams, signal);
+    agentConfig.tools = tools;
 
     const request: ExecutionEngineRequest = {
       agent: agentConfig,
       userInput: { role: "user", content: input.userInput },
-      mcpServers: await this.mcpServers(scope, agent, ns, values, signal),
+      mcpServers,
       conversationId: input.conversationId,
       queryAnnotations: { ...query.metadata?.annotations },
       executionEngineAnnotations: await this.engineAnnotations(scope, agentConfig.name, aspec, ns, signal),
@@ -228,7 +259,7 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
         if (q === undefined || q.spec?.cancel === true) listener();
       });
     };
-    return { request, timeoutMs: timeoutMs || undefined, onCancel };
+    return { request, timeoutMs: timeoutMs || undefined, onCancel, tools: this.toolHost };
   }
 
   async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
@@ -434,38 +465,174 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     return out;
   }
 
-  private async mcpServers(scope: Scope, agent: Agent, ns: string, values: ValueSourceResolver, signal: AbortSignal): Promise<MCPServerConfig[]> {
+  /**
+   * Every tool of the agent (`spec.tools`), as ARK's engine builds them: the
+   * Tool object named by the entry (`partial.name`, else `name`) gives the
+   * kind, description (the entry's, else the Tool's, else its annotation
+   * `description`, else ARK's default text) and input schema (ARK's default
+   * `{ type: object, properties: {} }` overlaid with `spec.inputSchema`); the
+   * partial's parameters are resolved and hidden from the schema; the
+   * entry's approval rule is kept. A `built-in` entry without a Tool object
+   * gets ARK's builtin definition. Returns the tools and the MCP servers their
+   * MCP tools use.
+   */
+  private async agentTools(scope: Scope, agent: Agent, ns: string, values: ValueSourceResolver, queryParams: ReadonlyMap<string, string>, signal: AbortSignal): Promise<{ tools: ToolConfig[]; mcpServers: MCPServerConfig[] }> {
     const aspec: Read<AgentSpec> = agent.spec ?? {};
     const agentName = agent.metadata?.name ?? "";
     const byServer = new Map<string, { name: string; namespace: string; tools: string[] }>();
-    const dropped: string[] = [];
-    for (const entry of list<AgentSpecTool>(aspec.tools)) {
-      if (entry.type === "built-in") {
-        dropped.push(`${text(entry.name) ?? "?"} (built-in)`);
-        continue;
-      }
+    const tools: ToolConfig[] = [];
+    for (const [i, entry] of list<AgentSpecTool>(aspec.tools).entries()) {
+      const field = `Agent ${ns}/${agentName} spec.tools[${i}]`;
       // With a partial, partial.name is the Tool object and name is what the model sees (ARK's GetToolCRDName).
-      const toolName = text(entry.partial?.name) ?? text(entry.name);
-      if (!toolName) continue;
-      const tool = await this.mustGet(scope, scope.ark.tools, ns, toolName, signal, `Tool '${toolName}' (used by agent '${agentName}') not found in namespace '${ns}'`);
-      const tspec = tool.spec ?? {};
-      if (tspec.type !== "mcp") {
-        dropped.push(`${toolName} (${String(tspec.type ?? "unknown")})`);
-        continue;
+      const exposed = text(entry.name);
+      const toolRef = text(entry.partial?.name) ?? exposed;
+      if (!exposed || !toolRef) throw new QueryResolutionError(`${field} has no name`, "Invalid", { object: `Agent ${ns}/${agentName}` });
+      let tool: Tool | undefined;
+      try {
+        tool = await this.mustGet(scope, scope.ark.tools, ns, toolRef, signal, `Tool '${toolRef}' (used by agent '${agentName}') not found in namespace '${ns}'`);
+      } catch (error) {
+        if (!(entry.type === "built-in" && error instanceof QueryResolutionError && error.reason === "NotFound")) throw error;
       }
-      const serverRef = tspec.mcp?.mcpServerRef;
-      const serverName = text(serverRef?.name);
-      const mcpToolName = text(tspec.mcp?.toolName);
-      if (!serverName || !mcpToolName) throw new QueryResolutionError(`Tool ${ns}/${toolName} has no spec.mcp.mcpServerRef.name or spec.mcp.toolName`, "Invalid");
-      const serverNs = text(serverRef?.namespace) ?? ns;
-      const key = `${serverNs}/${serverName}`;
-      const group = byServer.get(key) ?? { name: serverName, namespace: serverNs, tools: [] };
-      if (!group.tools.includes(mcpToolName)) group.tools.push(mcpToolName);
-      byServer.set(key, group);
+      const config = tool ? await this.toolConfig(tool, exposed, ns, values) : builtinConfig(exposed);
+      if (text(entry.description)) config.description = text(entry.description) ?? "";
+      if (entry.partial) await this.applyPartial(config, entry.partial, ns, values, queryParams, field);
+      const filters = list<Parameter>(entry.functions).filter((f) => f.name === "jq" && text(f.value));
+      if (filters.length > 0 && !config.unsupported) config.unsupported = "its jq result filter (the agent's spec.tools[].functions) is not supported by ark-sdk";
+      const approval = entry.approval;
+      if (approval) {
+        const timeout = text(approval.timeout);
+        config.approval = {
+          required: approval.required === true,
+          onTimeout: approval.onTimeout === "proceed" ? "proceed" : "reject",
+          ...(timeout ? { timeoutMs: this.toolDuration(timeout, `${field}.approval.timeout`) } : {}),
+        };
+      }
+      if (config.kind === "mcp") {
+        const serverNs = config.mcp.server.slice(0, config.mcp.server.indexOf("/"));
+        const serverName = config.mcp.server.slice(config.mcp.server.indexOf("/") + 1);
+        const key = config.mcp.server;
+        config.mcp.server = serverName;
+        const group = byServer.get(key) ?? { name: serverName, namespace: serverNs, tools: [] };
+        if (!group.tools.includes(config.mcp.toolName)) group.tools.push(config.mcp.toolName);
+        byServer.set(key, group);
+      }
+      tools.push(config);
     }
-    if (dropped.length > 0) {
-      this.logger.warn(`Agent '${agentName}' runs on an execution engine, which receives only mcp tools; these tools will not be available to the agent: ${dropped.join(", ")}`);
+    return { tools, mcpServers: await this.mcpServerConfigs(scope, agent, byServer, values, signal) };
+  }
+
+  /** The configuration of one Tool object, exposed as `name`. */
+  private async toolConfig(tool: Tool, name: string, ns: string, values: ValueSourceResolver): Promise<ToolConfig> {
+    const tspec: Read<ToolSpec> = tool.spec ?? {};
+    const toolRef = tool.metadata?.name ?? name;
+    const object = `Tool ${ns}/${toolRef}`;
+    const inputSchema: Record<string, unknown> = { type: "object", properties: {}, ...(isRecord(tspec.inputSchema) ? structuredClone(tspec.inputSchema) : {}) };
+    const description = text(tspec.description) ?? text(tool.metadata?.annotations?.description);
+    const base = { name, toolRef, inputSchema };
+    switch (tspec.type) {
+      case "mcp": {
+        const serverName = text(tspec.mcp?.mcpServerRef?.name);
+        const toolName = text(tspec.mcp?.toolName);
+        if (!serverName || !toolName) throw new QueryResolutionError(`Tool ${ns}/${toolRef} has no spec.mcp.mcpServerRef.name or spec.mcp.toolName`, "Invalid", { object });
+        const serverNs = text(tspec.mcp?.mcpServerRef?.namespace) ?? ns;
+        // "<namespace>/<name>" until agentTools groups the servers; then the server's name.
+        return { ...base, kind: "mcp", description: description ?? `Custom tool: ${toolRef}`, mcp: { server: `${serverNs}/${serverName}`, toolName } };
+      }
+      case "http": {
+        const http = tspec.http;
+        const url = text(http?.url);
+        if (!http || !url) throw new QueryResolutionError(`Tool ${ns}/${toolRef} has no spec.http.url`, "Invalid", { object });
+        const bodyParameters: Record<string, string> = {};
+        for (const [i, param] of list<Parameter>(http.bodyParameters).entries()) {
+          const pname = text(param.name);
+          if (pname) setOwn(bodyParameters, pname, await values.resolve(param, ns, `${object} spec.http.bodyParameters[${i}] (${pname})`));
+        }
+        return {
+          ...base,
+          kind: "http",
+          description: description ?? `HTTP request to ${url}`,
+          http: {
+            url,
+            method: text(http.method) ?? "GET",
+            headers: await this.headers(list<Header>(http.headers), ns, values, `${object} spec.http.headers`),
+            ...(text(http.body) ? { body: http.body } : {}),
+            bodyParameters,
+            // ARK: an absent or unparsable timeout (a bare number has no unit for Go) is 30 s.
+            timeoutMs: this.toolDuration(text(http.timeout), undefined) ?? 30_000,
+          },
+        };
+      }
+      case "agent":
+      case "team": {
+        const target = text(tspec.type === "agent" ? tspec.agent?.name : tspec.team?.name);
+        if (!target) throw new QueryResolutionError(`Tool ${ns}/${toolRef} has no spec.${tspec.type}.name`, "Invalid", { object });
+        const ref = { name: target, namespace: ns };
+        return tspec.type === "agent"
+          ? { ...base, kind: "agent", description: description ?? `Custom tool: ${toolRef}`, agent: ref }
+          : { ...base, kind: "team", description: description ?? `Custom tool: ${toolRef}`, team: ref };
+      }
+      case "builtin": {
+        // ARK picks the builtin by the Tool object's name.
+        const known = BUILTIN_TOOLS[toolRef];
+        return {
+          ...base,
+          kind: "builtin",
+          description: description ?? `Built-in tool: ${toolRef}`,
+          builtin: { name: toolRef },
+          ...(known ? {} : { unsupported: `unsupported builtin tool '${toolRef}': ARK v0.1.67 supports noop and terminate` }),
+        };
+      }
+      default:
+        throw new QueryResolutionError(`Tool ${ns}/${toolRef} has unsupported type '${String(tspec.type)}' (supported: http, mcp, agent, team, builtin)`, "Unsupported", { object });
     }
+  }
+
+  /**
+   * `partial.parameters`: values resolved (`valueFrom`, else the `value`
+   * template with the Query's parameters as `.Query.<name>`) and injected on
+   * every call; removed from the schema's `properties` and `required`, as ARK does.
+   */
+  private async applyPartial(config: ToolConfig, partial: NonNullable<AgentSpecTool["partial"]>, ns: string, values: ValueSourceResolver, queryParams: ReadonlyMap<string, string>, field: string): Promise<void> {
+    const params = list<Parameter>(partial.parameters).filter((p) => text(p.name));
+    const properties = config.inputSchema.properties;
+    if (!isRecord(properties)) {
+      config.unsupported ??= "failed to create partial tool definition: tool schema missing or invalid 'properties' field";
+      return;
+    }
+    const hidden = new Set(params.map((p) => p.name));
+    config.inputSchema = {
+      ...config.inputSchema,
+      properties: Object.fromEntries(Object.entries(properties).filter(([k]) => !hidden.has(k))),
+      ...(Array.isArray(config.inputSchema.required) ? { required: config.inputSchema.required.filter((r) => !hidden.has(r as string)) } : {}),
+    };
+    const fixed: Record<string, string> = {};
+    for (const [i, param] of params.entries()) {
+      const at = `${field}.partial.parameters[${i}] (${param.name})`;
+      try {
+        const value = param.valueFrom ? await values.resolve(param, ns, at) : renderFieldTemplate(param.value ?? "", { Query: Object.fromEntries(queryParams) });
+        setOwn(fixed, param.name, value);
+      } catch (error) {
+        if (error instanceof QueryResolutionError) throw error;
+        config.unsupported ??= `failed to resolve partial parameter '${param.name}': ${errorMessage(error)}`;
+      }
+    }
+    config.fixedArguments = fixed;
+  }
+
+  /** A Go duration in ms; with `field`, an invalid one is a resolution error, without, `undefined`. */
+  private toolDuration(value: string | undefined, field: string | undefined): number | undefined {
+    if (!value) return undefined;
+    try {
+      return parseGoDuration(value);
+    } catch (error) {
+      if (field && error instanceof GoDurationError) throw new QueryResolutionError(`${field} is not a valid duration: ${error.message}`, "Invalid");
+      if (error instanceof GoDurationError) return undefined;
+      throw error;
+    }
+  }
+
+  private async mcpServerConfigs(scope: Scope, agent: Agent, byServer: Map<string, { name: string; namespace: string; tools: string[] }>, values: ValueSourceResolver, signal: AbortSignal): Promise<MCPServerConfig[]> {
+    const agentName = agent.metadata?.name ?? "";
     const servers: MCPServerConfig[] = [];
     if (byServer.size === 0) return servers;
     const agentOverrides = await this.mcpOverrides(agent, values, "Agent");

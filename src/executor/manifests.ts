@@ -25,7 +25,7 @@ import type { KubernetesObject } from "../core/meta.js";
  * - `status`: writing Query phases (`ctx.updateQueryPhase`, patches `queries/status`);
  * - `cache`: informer caching (list and watch of each kind read, and of Queries for cancellation);
  *   list/watch on Secrets keeps every Secret of the namespace in the engine's memory;
- * - `agent-tools`: agent and team tools run as sub-Queries (creates Queries);
+ * - `agent-tools`: agent and team tools run as sub-Queries (creates Queries, follows them with a watch, sets `spec.cancel` when the call is aborted);
  * - `impersonation`: Queries with `spec.serviceAccount` (impersonates service accounts).
  */
 export type EngineFeature = "secrets" | "tools" | "streaming" | "teams" | "selectors" | "status" | "cache" | "agent-tools" | "impersonation";
@@ -106,7 +106,7 @@ export function engineRbacRules(features: readonly EngineFeature[] = DEFAULT_ENG
     rules.push({ apiGroups: [ARK], resources: cachedArk, verbs: ["list", "watch"], feature: "cache" });
     if (cachedCore.length > 0) rules.push({ apiGroups: [""], resources: cachedCore, verbs: ["list", "watch"], feature: "cache" });
   }
-  if (has("agent-tools")) rules.push({ apiGroups: [ARK], resources: ["queries"], verbs: ["create"], feature: "agent-tools" });
+  if (has("agent-tools")) rules.push({ apiGroups: [ARK], resources: ["queries"], verbs: ["create", "list", "watch", "patch"], feature: "agent-tools" });
   if (has("impersonation")) rules.push({ apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"], feature: "impersonation" });
   return rules;
 }

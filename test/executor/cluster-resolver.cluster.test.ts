@@ -123,6 +123,16 @@ function expectedRequest(userInput: string, conversationId: string): ExecutionEn
       labels: { team: "forecast" },
       annotations: { owner: "ops" },
       outputSchema: { type: "object", properties: { forecast: { type: "string" } } },
+      tools: [
+        ...(["github-search:github:search", "github-issues:github:create_issue", "files-read:files:read_file"].map((spec) => {
+          const [name = "", server = "", toolName = ""] = spec.split(":");
+          return { kind: "mcp" as const, name, toolRef: name, description: `Custom tool: ${name}`, inputSchema: { type: "object", properties: {} }, mcp: { server, toolName } };
+        })),
+        {
+          kind: "http", name: "web", toolRef: "web", description: "HTTP request to http://127.0.0.1:1/x", inputSchema: { type: "object", properties: {} },
+          http: { url: "http://127.0.0.1:1/x", method: "GET", headers: {}, bodyParameters: {}, timeoutMs: 30_000 },
+        },
+      ],
     },
     userInput: { role: "user", content: userInput },
     mcpServers: [

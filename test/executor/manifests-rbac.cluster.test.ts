@@ -101,11 +101,16 @@ const SCENARIOS: Record<string, Scenario> = {
         if (direct > 0) throw new Error(`${direct} read(s) went to the API server after the informers synced`);
       }),
   },
+  // What subQueryRunner does: create the Query, follow it (list + watch), cancel it when the tool call is aborted.
   "agent tool as a sub-query": {
     needs: ["agent-tools"],
     run: async (e) => {
-      const created = await e.queries.create({ metadata: { generateName: "sub-" }, spec: { input: "sub", target: { type: "agent", name: "plain" } } }, { dryRun: "All" });
-      return created;
+      await e.queries.create({ metadata: { generateName: "sub-" }, spec: { input: "sub", target: { type: "agent", name: "plain" } } }, { dryRun: "All" });
+      await e.queries.list({ limit: 1 });
+      const watch = e.queries.watch({ synced: true })[Symbol.asyncIterator]();
+      await watch.next();
+      await watch.return?.();
+      await e.queries.patch("plain", { spec: { cancel: false } }, { dryRun: "All" });
     },
   },
   "impersonate a query's service account": {

@@ -11,6 +11,8 @@
 import type { ArkClient } from "../../ark/ark-client.js";
 import type { TokenUsage } from "../../protocol/messages.js";
 import type { QueryRef } from "../../protocol/query-extension.js";
+import { ForbiddenError } from "../../client/errors.js";
+import { ExecutorError } from "../errors.js";
 
 /** The agent or team a sub-query targets. */
 export interface SubQueryTarget {
@@ -40,16 +42,25 @@ export const PARENT_QUERY_LABEL = "ark-sdk.io/parent-query";
  */
 export function subQueryRunner(ark: ArkClient): SubQueryRunner {
   return async (target, input, { signal, parent }) => {
-    const result = await ark.queries.run(
-      {
-        input,
-        target: { type: target.type, name: target.name },
-        namespace: target.namespace,
-        streaming: false,
-        ...(parent ? { labels: { [PARENT_QUERY_LABEL]: parent.name } } : {}),
-      },
-      { signal },
-    );
+    let result;
+    try {
+      result = await ark.queries.run(
+        {
+          input,
+          target: { type: target.type, name: target.name },
+          namespace: target.namespace,
+          streaming: false,
+          ...(parent ? { labels: { [PARENT_QUERY_LABEL]: parent.name } } : {}),
+        },
+        { signal },
+      );
+    } catch (error) {
+      if (!(error instanceof ForbiddenError)) throw error;
+      throw new ExecutorError(
+        `${error.message}. Agent and team tools run as sub-Queries: grant the engine create, list, watch and patch on queries (ark.mckinsey.com) in namespace '${target.namespace}' (engineManifests feature "agent-tools")`,
+        { cause: error },
+      );
+    }
     if (result.phase !== "done") {
       throw new Error(`sub-query ${result.namespace}/${result.name} ended in phase '${result.phase}'${result.phase === "input-required" ? " (it waits for a tool approval; ark-sdk does not resume nested approvals)" : ""}`);
     }
