@@ -19,15 +19,20 @@
  * import { streamText } from "ai";
  * import { callSettingsFor, languageModelFor } from "ark-sdk/ai-sdk";
  * const model = request.agent.model;
- * const result = streamText({ model: await languageModelFor(model), ...callSettingsFor(model, { signal: ctx.signal }), prompt });
+ * const result = streamText({ model: await languageModelFor(model), ...callSettingsFor(model), ...aiSdkTools(ctx), prompt });
  * ```
+ *
+ * {@link aiSdkTools} hands the agent's tools (`ctx.tools`) to the AI SDK, so
+ * the whole tool loop is that one `streamText` call.
  * @module ark-sdk/ai-sdk
  */
 
-import type { LanguageModel } from "ai";
+import { jsonSchema, stepCountIs, type LanguageModel, type ModelMessage, type StopCondition, type Tool, type ToolSet } from "ai";
 import { ArgumentError, ArkSdkError, errorMessage } from "../core/errors.js";
+import type { ExecutionContext } from "../executor/execution-context.js";
 import { typedModel, type ModelProperties, type TypedModel } from "../executor/model-config.js";
 import type { ModelConfig } from "../executor/types.js";
+import type { Message, ToolCall } from "../protocol/messages.js";
 
 /** An AI SDK language model object (what `streamText({ model })` takes, minus the gateway's model-id strings). */
 export type AiSdkLanguageModel = Exclude<LanguageModel, string>;
@@ -251,4 +256,144 @@ export function callSettingsFor(model: ModelConfig | TypedModel, options: CallSe
   }
   if (options.signal) settings.abortSignal = options.signal;
   return settings;
+}
+
+/** Options of {@link aiSdkTools}. */
+export interface AiSdkToolsOptions {
+  /** Most model calls of one loop (default 25; ARK's own engine has no limit). */
+  maxSteps?: number;
+}
+
+/** What {@link aiSdkTools} returns: spread it into `streamText` / `generateText`. */
+export interface AiSdkToolLoop {
+  /** One AI SDK tool per tool of the agent: its description, its JSON schema, `execute` through `ctx.tools.call`. */
+  tools: ToolSet;
+  /** `ctx.signal`, also aborted (with the tool's error as the reason) when a tool call fails. */
+  abortSignal: AbortSignal;
+  /** Stop after `maxSteps` model calls, or once ARK's `terminate` builtin ran. */
+  stopWhen: StopCondition<ToolSet>[];
+}
+
+/**
+ * The agent's tools for the AI SDK: spread the result into `streamText` (or
+ * `generateText`) and the model's tool calls run through `ctx.tools.call`
+ * (each streamed to ARK's broker as a tool-call chunk, approval applied, the
+ * call aborted with the execution), step after step, in that one call.
+ *
+ * As in ARK, a tool call that fails (the tool cannot run, needs approval the
+ * engine lacks, or errs) fails the execution: the loop's `abortSignal` aborts
+ * with the tool's error, so `await result.text` rejects with it. A result the
+ * tool reports as an error in-band (an MCP `isError`, a rejected approval)
+ * goes back to the model as the tool's output, as ARK does. The text the model
+ * sees is the tool's `content`.
+ *
+ * ```ts
+ * const result = streamText({ model, ...callSettingsFor(model), ...aiSdkTools(ctx), messages });
+ * for await (const text of result.textStream) await ctx.streamChunk(text);
+ * ```
+ */
+export function aiSdkTools(ctx: Pick<ExecutionContext, "tools" | "signal">, options: AiSdkToolsOptions = {}): AiSdkToolLoop {
+  const failed = new AbortController();
+  const abortSignal = AbortSignal.any([ctx.signal, failed.signal]);
+  let terminated = false;
+  const tools: ToolSet = {};
+  for (const agentTool of ctx.tools.list()) {
+    const name = agentTool.name;
+    const definition: Tool<Record<string, unknown>, string> = {
+      description: agentTool.description,
+      inputSchema: jsonSchema<Record<string, unknown>>(agentTool.inputSchema),
+      execute: async (input, { toolCallId, abortSignal: signal }) => {
+        try {
+          const result = await ctx.tools.call(name, input, { toolCallId, ...(signal ? { signal } : {}) });
+          if (result.terminate) terminated = true;
+          return result.content;
+        } catch (error) {
+          if (!failed.signal.aborted) failed.abort(error);
+          throw error;
+        }
+      },
+    };
+    tools[name] = definition;
+  }
+  return { tools, abortSignal, stopWhen: [stepCountIs(options.maxSteps ?? 25), () => terminated] };
+}
+
+function parseInput(call: ToolCall): unknown {
+  try {
+    return JSON.parse(call.function.arguments === "" ? "{}" : call.function.arguments) as unknown;
+  } catch {
+    return call.function.arguments;
+  }
+}
+
+/**
+ * ARK messages (`ctx.history()`, the request's input) as AI SDK model
+ * messages: assistant tool calls become `tool-call` parts, tool messages
+ * `tool-result` parts (named after the call they answer).
+ * @throws ArgumentError for a role the AI SDK has no message for
+ */
+export function toModelMessages(messages: readonly Message[]): ModelMessage[] {
+  const toolNames = new Map<string, string>();
+  return messages.map((message, i): ModelMessage => {
+    switch (message.role) {
+      case "system":
+        return { role: "system", content: message.content };
+      case "user":
+        return { role: "user", content: message.content };
+      case "assistant": {
+        const calls = message.toolCalls ?? [];
+        if (calls.length === 0) return { role: "assistant", content: message.content };
+        for (const call of calls) toolNames.set(call.id, call.function.name);
+        return {
+          role: "assistant",
+          content: [
+            ...(message.content ? [{ type: "text" as const, text: message.content }] : []),
+            ...calls.map((call) => ({ type: "tool-call" as const, toolCallId: call.id, toolName: call.function.name, input: parseInput(call) })),
+          ],
+        };
+      }
+      case "tool": {
+        const toolCallId = message.toolCallId ?? "";
+        return { role: "tool", content: [{ type: "tool-result", toolCallId, toolName: toolNames.get(toolCallId) ?? message.name ?? "", output: { type: "text", value: message.content } }] };
+      }
+      default:
+        throw new ArgumentError(`messages[${i}].role`, `the AI SDK has no message of role ${JSON.stringify(message.role)}`);
+    }
+  });
+}
+
+/**
+ * AI SDK model messages (e.g. `(await result.response).messages`: the
+ * assistant's answers, tool calls and tool results of a loop) as the ARK
+ * messages `executeAgent` returns. Text parts are joined; tool outputs become
+ * their text (JSON outputs as JSON text).
+ */
+export function fromModelMessages(messages: readonly ModelMessage[]): Message[] {
+  const out: Message[] = [];
+  for (const message of messages) {
+    if (message.role === "tool") {
+      for (const part of message.content) {
+        if (part.type !== "tool-result") continue;
+        const output = part.output;
+        const content = output.type === "text" || output.type === "error-text" ? output.value
+          : output.type === "json" || output.type === "error-json" ? JSON.stringify(output.value)
+          : output.type === "execution-denied" ? (output.reason ?? "Tool execution rejected")
+          : output.value.map((p) => (p.type === "text" ? p.text : "")).join("");
+        out.push({ role: "tool", content, toolCallId: part.toolCallId });
+      }
+      continue;
+    }
+    if (typeof message.content === "string") {
+      out.push({ role: message.role, content: message.content });
+      continue;
+    }
+    let text = "";
+    const toolCalls: ToolCall[] = [];
+    for (const part of message.content) {
+      if (part.type === "text") text += part.text;
+      else if (part.type === "tool-call") toolCalls.push({ id: part.toolCallId, type: "function", function: { name: part.toolName, arguments: JSON.stringify(part.input ?? {}) } });
+    }
+    out.push(toolCalls.length > 0 ? { role: message.role, content: text, toolCalls } : { role: message.role, content: text });
+  }
+  return out;
 }

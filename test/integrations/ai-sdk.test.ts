@@ -215,3 +215,22 @@ describe("optional peers load only with their subpath", () => {
     assert.ok(withAdapters.has("openai"), `ark-sdk/openai loads openai (${[...withAdapters].join(", ")})`);
   });
 });
+
+describe("ARK messages ⇄ AI SDK model messages", () => {
+  it("tool calls and results survive the round trip; tool results are named after their call", async () => {
+    const { fromModelMessages, toModelMessages } = await import("ark-sdk/ai-sdk");
+    const ark = [
+      { role: "system", content: "be brief" },
+      { role: "user", content: "weather?" },
+      { role: "assistant", content: "checking", toolCalls: [{ id: "c1", type: "function" as const, function: { name: "weather", arguments: '{"city":"Paris"}' } }] },
+      { role: "tool", content: "21C", toolCallId: "c1" },
+      { role: "assistant", content: "21C in Paris" },
+    ];
+    const model = toModelMessages(ark);
+    assert.deepEqual(model[2], { role: "assistant", content: [{ type: "text", text: "checking" }, { type: "tool-call", toolCallId: "c1", toolName: "weather", input: { city: "Paris" } }] });
+    assert.deepEqual(model[3], { role: "tool", content: [{ type: "tool-result", toolCallId: "c1", toolName: "weather", output: { type: "text", value: "21C" } }] });
+    assert.deepEqual(fromModelMessages(model), ark);
+    assert.deepEqual(fromModelMessages([{ role: "tool", content: [{ type: "tool-result", toolCallId: "x", toolName: "t", output: { type: "json", value: { a: 1 } } }] }]), [{ role: "tool", content: '{"a":1}', toolCallId: "x" }]);
+    assert.throws(() => toModelMessages([{ role: "function", content: "x" }]), (e: unknown) => e instanceof ArgumentError && /messages\[0\]\.role/.test(e.message));
+  });
+});

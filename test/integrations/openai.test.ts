@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import { ModelConfigError, typedModel, parseModelProperty, type ModelConfig } from "ark-sdk/executor";
-import { chatParams, openAIClientFor } from "ark-sdk/openai";
+import { BaseExecutor, type ExecutionContext, type ExecutionEngineRequest, type Message, type ToolConfig } from "ark-sdk/executor";
+import { chatParams, fromOpenAIMessages, openAIClientFor, openAITools, runOpenAIToolCalls, toOpenAIMessages } from "ark-sdk/openai";
 import { engineRequest, runEngine, startLocalModelServer, testModel, type LocalModelServer } from "ark-sdk/testing";
 import { OpenAIChatExecutor } from "../../examples/engines/openai-chat.js";
 
@@ -144,6 +145,49 @@ describe("the example OpenAI engine, run with the engine test kit", () => {
     assert.ok(result.error, "the execution failed");
     assert.ok(result.durationMs < 2_000, `it ended promptly (${result.durationMs} ms)`);
     assert.match(String((result.error as Error).name), /ExecutionAbortedError/);
+  });
+});
+
+describe("tools and messages in the openai client's formats", () => {
+  it("ARK messages ⇄ Chat Completions messages, tool calls included", () => {
+    const ark: Message[] = [
+      { role: "system", content: "be brief" },
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "", toolCalls: [{ id: "c1", type: "function", function: { name: "noop", arguments: "{}" } }] },
+      { role: "tool", content: "done", toolCallId: "c1" },
+      { role: "assistant", content: "ok" },
+    ];
+    const wire = toOpenAIMessages(ark);
+    assert.deepEqual(wire[2], { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "noop", arguments: "{}" } }] });
+    assert.deepEqual(wire[3], { role: "tool", tool_call_id: "c1", content: "done" });
+    assert.deepEqual(fromOpenAIMessages(wire), ark);
+    assert.throws(() => toOpenAIMessages([{ role: "narrator", content: "x" }]), /messages\[0\]\.role/);
+  });
+
+  it("a loop of one's own: openAITools for create(), runOpenAIToolCalls runs the calls through ctx.tools", async () => {
+    await using server = await startLocalModelServer({ apiKey: "test-key", replies: [{ toolCalls: [{ id: "c1", name: "noop", arguments: { message: "a" } }, { id: "c2", name: "noop", arguments: { message: "b" } }] }, { content: "both ran" }] });
+    const noop: ToolConfig = { kind: "builtin", name: "noop", description: "Does nothing", inputSchema: { type: "object", properties: { message: { type: "string" } } }, toolRef: "noop", builtin: { name: "noop" } };
+    class Loop extends BaseExecutor {
+      constructor() {
+        super("loop");
+      }
+      async executeAgent(request: ExecutionEngineRequest, ctx: ExecutionContext): Promise<Message[]> {
+        const client = openAIClientFor(request.agent.model, { signal: ctx.signal });
+        const messages = toOpenAIMessages([request.userInput]);
+        for (;;) {
+          const answer = (await client.chat.completions.create({ ...chatParams(request.agent.model), messages, tools: openAITools(ctx) })).choices[0]!.message;
+          messages.push(answer);
+          if (!answer.tool_calls?.length) return fromOpenAIMessages(messages.slice(1));
+          messages.push(...(await runOpenAIToolCalls(ctx, answer.tool_calls)));
+        }
+      }
+    }
+    const result = await runEngine(new Loop(), engineRequest({ modelUrl: server.url, agent: { tools: [noop] } }));
+    assert.equal(result.error, undefined, String(result.error));
+    assert.deepEqual(server.requests[0]?.body.tools, [{ type: "function", function: { name: "noop", description: "Does nothing", parameters: noop.inputSchema } }]);
+    assert.deepEqual(result.toolCalls.map((c) => c.id), ["c1", "c2"], "each call streamed to ARK");
+    assert.deepEqual(result.messages.map((m) => [m.role, m.toolCallId ?? null]), [["assistant", null], ["tool", "c1"], ["tool", "c2"], ["assistant", null]]);
+    assert.equal(result.text, "both ran");
   });
 });
 

@@ -1,0 +1,36 @@
+// Repository-only example (not shipped in the package): an ARK execution engine on the official `openai` client with
+// the agent's tools (MCP, http, agent/team, builtin: whatever ctx.tools lists), streaming and token usage. The client's
+// runTools() runs the whole tool loop; each call goes through ctx.tools (streamed to ARK as a tool-call chunk, aborted
+// with the query). Tested end to end in test/integrations/engines.test.ts with the engine test kit only.
+// Run it: PORT=8000 node --import tsx examples/engines/openai-agent.ts (in a cluster, or next to `ark-sdk dev`).
+import { BaseExecutor, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { chatParams, fromOpenAIMessages, openAIClientFor, openAIRunnableTools, toOpenAIMessages } from "ark-sdk/openai";
+
+export class OpenAIAgentExecutor extends BaseExecutor {
+  constructor() {
+    super("OpenAIAgent");
+  }
+
+  async executeAgent(request: ExecutionEngineRequest, ctx: ExecutionContext): Promise<Message[]> {
+    const model = request.agent.model;
+    const input = toOpenAIMessages([{ role: "system", content: this.resolvePrompt(request.agent) }, request.userInput]);
+    const runner = openAIClientFor(model, { signal: ctx.signal }).chat.completions.runTools({
+      ...chatParams(model),
+      messages: input,
+      tools: openAIRunnableTools(ctx),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let streamed = Promise.resolve();
+    runner.on("content", (delta) => void (streamed = streamed.then(() => ctx.streamChunk(delta))));
+    await runner.done().catch((error: Error) => Promise.reject(error.cause ?? error)); // the runner wraps a tool's error
+    await streamed;
+    const usage = await runner.totalUsage();
+    ctx.reportUsage({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, totalTokens: usage.total_tokens });
+    return fromOpenAIMessages(runner.messages.slice(input.length));
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await new ExecutorApp(new OpenAIAgentExecutor(), "OpenAIAgent").listen({ host: "0.0.0.0", port: Number(process.env.PORT ?? 8000) });
+}
