@@ -19,6 +19,12 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   /** Something failed and was not recovered. */
   error(message: string, fields?: LogFields): void;
+  /**
+   * Whether entries of `level` are written (optional). ark-sdk asks before
+   * building costly entries on hot paths; without it every entry is built
+   * and the logger filters.
+   */
+  isEnabled?(level: Exclude<LogLevel, "silent">): boolean;
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -50,6 +56,7 @@ export function consoleLogger(level: LogLevel = levelFromEnv(), scope = "ark-sdk
     info: (m, f) => write("info", m, f),
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
+    isEnabled: (lvl) => ORDER[lvl] >= min,
   };
 }
 
@@ -74,6 +81,7 @@ export const silentLogger: Logger = {
   info: () => {},
   warn: () => {},
   error: () => {},
+  isEnabled: () => false,
 };
 
 function safeJson(fields: LogFields): string {

@@ -7,6 +7,7 @@
  * run as tasks that end `completed`, `failed` or `canceled`.
  */
 
+import { wasLogged } from "./execution-log.js";
 import { AsyncQueue } from "../core/async-queue.js";
 import { randomUUID } from "node:crypto";
 import type { Claims } from "../core/request-guard.js";
@@ -75,7 +76,7 @@ export async function handleRpc(rpc: JsonRpcRequest, call: RpcCallContext, deps:
     }
   } catch (error) {
     const rpcErr = toJsonRpcError(error, rpc.id);
-    if (rpcErr.code === JsonRpcErrorCode.ExecutionFailed) deps.logger.error(`execution failed: ${errorMessage(error)}`);
+    if (rpcErr.code === JsonRpcErrorCode.ExecutionFailed && !wasLogged(error)) deps.logger.error(`request failed: ${errorMessage(error)}`, { method: rpc.method });
     const status = rpcErr.code === JsonRpcErrorCode.ShuttingDown ? 503 : 200;
     return { kind: "json", status, body: rpcError(rpc.id, rpcErr.toObject()) };
   }
@@ -224,9 +225,9 @@ function startTask(
       canceled = error instanceof ExecutionAbortedError && error.abortCause === "task-canceled";
       message = canceled ? "Canceled by tasks/cancel" : toJsonRpcError(error, null).message;
     } catch {
-      message = `Execution failed: ${errorMessage(error)}`;
+      message = errorMessage(error);
     }
-    if (!canceled) deps.logger.warn(`task ${id} failed: ${message}`);
+    if (!canceled && !wasLogged(error)) deps.logger.warn(`task ${id} failed: ${message}`);
     deps.tasks.transition(id, canceled ? "canceled" : "failed", agentText(task, message));
   };
   deps.runtime

@@ -14,6 +14,7 @@ import type { BaseExecutor } from "./base-executor.js";
 import type { BrokerStream } from "./broker-client.js";
 import { textOfParts } from "../protocol/controller-wire.js";
 import { ExecutorError } from "./errors.js";
+import { ExecutionLog, type LoggedExecution } from "./execution-log.js";
 import { errorMessage } from "../core/errors.js";
 import { ExecutionRun } from "./execution-context.js";
 import { responseText, toWireMessage, toWireTokenUsage, type Message, type TokenUsage, type WireMessage } from "../protocol/messages.js";
@@ -69,11 +70,13 @@ export class ExecutionRuntime {
   private readonly executor: BaseExecutor;
   private readonly resolver: () => QueryResolver | Promise<QueryResolver>;
   private readonly options: ExecutionRuntimeOptions;
+  private readonly log: ExecutionLog;
 
   constructor(executor: BaseExecutor, resolver: () => QueryResolver | Promise<QueryResolver>, options: ExecutionRuntimeOptions) {
     this.executor = executor;
     this.resolver = resolver;
     this.options = options;
+    this.log = new ExecutionLog(options.logger);
     void options.tracing.then((tracing) => {
       this.tracing = tracing;
       this.tracingLoaded = true;
@@ -107,6 +110,8 @@ export class ExecutionRuntime {
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.linkAbort(input.taskSignal, "task-canceled");
     run.setDeadline(this.options.maxExecutionMs);
+    const logged: LoggedExecution = { ref, taskId: input.taskId };
+    const startedAt = this.log.started(logged);
     const tracing = this.tracingLoaded ? this.tracing : await this.options.tracing;
     const span = tracing?.startSpan("ark.executor.execute", input.header, {
       "ark.engine": this.executor.engineName,
@@ -129,6 +134,7 @@ export class ExecutionRuntime {
       run.linkCallback(resolved.onCancel, "query-canceled");
       run.setDeadline(resolved.timeoutMs);
       const request = resolved.request;
+      logged.agent = request.agent.name;
       if (span) describeRequest(span, request);
       if (!run.isSubTarget) {
         run.sinks.status = resolver.statusWriter;
@@ -140,9 +146,11 @@ export class ExecutionRuntime {
       const { wire, text } = readAnswer(messages);
       if (broker) await this.finishBroker(broker, run, request, text, wire);
       if (span) endWithUsage(span, run.usage);
+      this.log.ended(logged, startedAt, run.usage);
       return this.answer(message, conversationId, text, wire, run.usage);
     } catch (error) {
       const failure = run.abortError ?? error;
+      this.log.failed(logged, startedAt, failure);
       if (broker) await this.failBroker(broker, failure);
       span?.end(failure);
       throw failure;
@@ -159,11 +167,16 @@ export class ExecutionRuntime {
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.setDeadline(this.options.maxExecutionMs);
     run.attachTools(request);
+    const logged: LoggedExecution = { taskId: run.taskId, agent: request.agent.name };
+    const startedAt = this.log.started(logged);
     try {
       const messages = await this.callEngine(request, run);
+      this.log.ended(logged, startedAt, run.usage);
       return { messages, usage: run.usage };
     } catch (error) {
-      throw run.abortError ?? error;
+      const failure = run.abortError ?? error;
+      this.log.failed(logged, startedAt, failure);
+      throw failure;
     } finally {
       void run.closeTools();
       this.endRun(run);

@@ -452,7 +452,7 @@ export class ExecutorApp {
       return jsonReply(outcome.status, outcome.body);
     } catch (error) {
       // An engine answer with a BigInt, a cycle or a throwing toJSON: this call fails, nothing else does.
-      const message = `Execution failed: the engine's answer cannot be serialised as JSON (${errorMessage(error)})`;
+      const message = `the engine's answer cannot be serialised as JSON (${errorMessage(error)})`;
       this.logger.error(message);
       return jsonReply(200, rpcError(outcome.body.id, { code: JsonRpcErrorCode.ExecutionFailed, message }));
     }

@@ -6,6 +6,7 @@
  * (it treats a non-empty `error` as failure).
  */
 
+import { wasLogged } from "./execution-log.js";
 import type { Claims } from "../core/request-guard.js";
 import type { Logger } from "../core/logger.js";
 import { WireFormatError } from "../protocol/errors.js";
@@ -32,7 +33,7 @@ export async function handleRestExecute(
   try {
     result = await runtime.runRequest(request, call);
   } catch (error) {
-    logger.error(`execution failed: ${errorMessage(error)}`, { agent: request.agent.name });
+    if (!wasLogged(error)) logger.error(`execution failed: ${errorMessage(error)}`, { agent: request.agent.name });
     return jsonReply(200, toWireResponse({ messages: [], error: errorMessage(error) }));
   }
   try {

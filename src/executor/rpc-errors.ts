@@ -12,7 +12,7 @@ import { ExecutionAbortedError } from "./errors.js";
 /**
  * Maps any error raised while serving a request to its JSON-RPC error: bad
  * QueryRef → `-32602`, resolution → `-32010`, abort → `-32012`, anything
- * else thrown by the engine → `-32011`.
+ * else thrown by the engine → `-32011` with the engine's message as it is.
  */
 export function toJsonRpcError(error: unknown, id: JsonRpcId): JsonRpcError {
   if (error instanceof JsonRpcError) return error;
@@ -30,5 +30,6 @@ export function toJsonRpcError(error: unknown, id: JsonRpcId): JsonRpcError {
   if (error instanceof ExecutionAbortedError) {
     return new JsonRpcError(JsonRpcErrorCode.ExecutionAborted, error.message, { id, data: { reason: error.abortCause } });
   }
-  return new JsonRpcError(JsonRpcErrorCode.ExecutionFailed, `Execution failed: ${errorMessage(error)}`, { id });
+  // The plain cause: ARK's controller adds its own wrapping ("jsonrpc error -32011: …").
+  return new JsonRpcError(JsonRpcErrorCode.ExecutionFailed, errorMessage(error), { id });
 }

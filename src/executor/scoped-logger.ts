@@ -13,6 +13,7 @@ export function scopedLogger(base: Logger, fields: LogFields): Logger {
     info: (message, extra) => base.info(message, merge(extra)),
     warn: (message, extra) => base.warn(message, merge(extra)),
     error: (message, extra) => base.error(message, merge(extra)),
+    ...(base.isEnabled ? { isEnabled: base.isEnabled.bind(base) } : {}),
   };
 }
 
@@ -28,5 +29,6 @@ export function escapingLogger(base: Logger): Logger {
     info: (message, fields) => base.info(escapeLogText(message), fields),
     warn: (message, fields) => base.warn(escapeLogText(message), fields),
     error: (message, fields) => base.error(escapeLogText(message), fields),
+    ...(base.isEnabled ? { isEnabled: base.isEnabled.bind(base) } : {}),
   };
 }
