@@ -18,7 +18,8 @@ import { ExecutionAbortedError, type AbortCause } from "./errors.js";
 export interface LoggedExecution {
   /** The Query (absent for the REST `/execute` protocol). */
   ref?: QueryRef;
-  taskId: string;
+  /** The A2A task, when there is one. */
+  taskId?: string;
   /** The agent, once known. */
   agent?: string;
 }
@@ -91,12 +92,13 @@ export class ExecutionLog {
 }
 
 function label(execution: LoggedExecution): string {
-  return execution.ref ? `query ${execution.ref.namespace}/${execution.ref.name}` : `execution ${execution.taskId}`;
+  return execution.ref ? `query ${execution.ref.namespace}/${execution.ref.name}` : `execution of agent ${execution.agent ?? "?"}`;
 }
 
 function fieldsOf(execution: LoggedExecution, durationMs?: number): LogFields {
   // The fields ctx.logger puts on the engine's own lines, so one filter finds both.
-  const fields: LogFields = execution.ref ? { query: execution.ref.name, namespace: execution.ref.namespace, task: execution.taskId } : { task: execution.taskId };
+  const fields: LogFields = execution.ref ? { query: execution.ref.name, namespace: execution.ref.namespace } : {};
+  if (execution.taskId !== undefined) fields.task = execution.taskId;
   if (execution.agent) fields.agent = execution.agent;
   if (durationMs !== undefined) fields.durationMs = durationMs;
   return fields;

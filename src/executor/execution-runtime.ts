@@ -167,7 +167,7 @@ export class ExecutionRuntime {
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.setDeadline(this.options.maxExecutionMs);
     run.attachTools(request);
-    const logged: LoggedExecution = { taskId: run.taskId, agent: request.agent.name };
+    const logged: LoggedExecution = { agent: request.agent.name };
     const startedAt = this.log.started(logged);
     try {
       const messages = await this.callEngine(request, run);

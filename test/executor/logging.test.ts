@@ -63,7 +63,6 @@ describe("lifecycle logging (issue 13 point 6)", () => {
     assert.deepEqual(rest, []);
     assert.equal(start?.level, "debug");
     assert.equal(start?.message, "query team-a/q1 started");
-    assert.equal(typeof start?.fields?.task, "string");
     assert.deepEqual([start?.fields?.query, start?.fields?.namespace], ["q1", "team-a"]);
     assert.equal(end?.level, "info");
     assert.match(end?.message ?? "", /^query team-a\/q1 done in \d+ ms, 6 tokens \(4 prompt \+ 2 completion\)$/);
