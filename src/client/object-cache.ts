@@ -13,6 +13,7 @@ import type { Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
 import type { ResourceClient } from "./resource-client.js";
 import { errorMessage } from "../core/errors.js";
+import { NameIndex, SharedWatch } from "./shared-watch.js";
 
 /** `informer`: cache with list+watch; `none`: a GET per read. */
 export type CacheMode = "informer" | "none";
@@ -29,9 +30,9 @@ export interface CacheStats {
 
 type Listener = (object: KubernetesObject | undefined) => void;
 
-/** Change notifications of one kind in one namespace, by object name. */
-interface Feed {
-  listeners: Map<string, Set<Listener>>;
+/** An informer's change handlers dispatching to subscribers by object name. */
+interface InformerFeed {
+  listeners: NameIndex<Listener>;
   stop: () => void;
 }
 
@@ -55,7 +56,8 @@ export class ObjectCache {
   readonly stats: CacheStats = { hits: 0, reads: 0, informers: 0 };
   private readonly slots = new Map<string, Slot>();
   private readonly uncachable = new Set<string>();
-  private readonly feeds = new Map<string, Feed>();
+  private readonly feeds = new Map<string, InformerFeed>();
+  private readonly watches = new Map<string, SharedWatch<KubernetesObject>>();
   private readonly options: ObjectCacheOptions;
 
   constructor(options: ObjectCacheOptions) {
@@ -80,25 +82,30 @@ export class ObjectCache {
    * Calls `onChange` with each new state of one object (`undefined` once
    * deleted) until the returned function is called. One feed per kind and
    * namespace serves every subscriber: the kind's informer when there is one,
-   * else a single shared watch of the namespace (not a watch per object).
+   * else a {@link SharedWatch} of the namespace (not a watch per object),
+   * closed with its last subscriber.
    */
   subscribe<T extends KubernetesObject>(client: ResourceClient<T>, namespace: string, name: string, onChange: (object: T | undefined) => void): () => void {
-    const key = this.key(client, namespace);
-    const feed = this.feeds.get(key) ?? this.startFeed(client, namespace, key);
-    let listeners = feed.listeners.get(name);
-    if (!listeners) feed.listeners.set(name, (listeners = new Set()));
     const listener = onChange as Listener;
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0 && feed.listeners.get(name) === listeners) feed.listeners.delete(name);
-    };
+    const slot = this.options.mode === "informer" ? this.slot(client, namespace) : undefined;
+    if (slot) {
+      const key = this.key(client, namespace);
+      const feed = this.feeds.get(key) ?? this.informerFeed(slot, key);
+      return feed.listeners.add(name, listener);
+    }
+    const kind = `${client.descriptor.apiVersion}/${client.descriptor.plural}`;
+    let watch = this.watches.get(kind);
+    if (!watch) this.watches.set(kind, (watch = new SharedWatch(client as unknown as ResourceClient<KubernetesObject>, { logger: this.options.logger })));
+    const subscription = watch.subscribe({ namespace, name }, { change: (change) => listener(change.type === "DELETED" ? undefined : change.object) });
+    return () => subscription.unsubscribe();
   }
 
   /** Stops every informer and watch. */
   async close(): Promise<void> {
     for (const feed of this.feeds.values()) feed.stop();
     this.feeds.clear();
+    for (const watch of this.watches.values()) watch.close();
+    this.watches.clear();
     const slots = [...this.slots.values()];
     this.slots.clear();
     await Promise.all(slots.map((s) => s.informer.close()));
@@ -113,34 +120,16 @@ export class ObjectCache {
     return `${client.descriptor.apiVersion}/${client.descriptor.plural}/${namespace}`;
   }
 
-  private startFeed<T extends KubernetesObject>(client: ResourceClient<T>, namespace: string, key: string): Feed {
-    const feed: Feed = { listeners: new Map(), stop: () => {} };
+  private informerFeed(slot: Slot, key: string): InformerFeed {
+    const feed: InformerFeed = { listeners: new NameIndex<Listener>(), stop: () => {} };
     const deliver = (object: KubernetesObject, deleted: boolean) => {
-      const listeners = object.metadata?.name === undefined ? undefined : feed.listeners.get(object.metadata.name);
-      if (listeners) for (const listener of [...listeners]) listener(deleted ? undefined : object);
+      for (const listener of feed.listeners.of(object.metadata?.name)) listener(deleted ? undefined : object);
     };
+    const onUpsert = (o: KubernetesObject) => deliver(o, false);
+    const onDelete = (o: KubernetesObject) => deliver(o, true);
+    slot.informer.on("add", onUpsert).on("update", onUpsert).on("delete", onDelete);
+    feed.stop = () => void slot.informer.off("add", onUpsert).off("update", onUpsert).off("delete", onDelete);
     this.feeds.set(key, feed);
-    const slot = this.options.mode === "informer" ? this.slot(client, namespace) : undefined;
-    if (slot) {
-      const onUpsert = (o: KubernetesObject) => deliver(o, false);
-      const onDelete = (o: KubernetesObject) => deliver(o, true);
-      slot.informer.on("add", onUpsert).on("update", onUpsert).on("delete", onDelete);
-      feed.stop = () => void slot.informer.off("add", onUpsert).off("update", onUpsert).off("delete", onDelete);
-      return feed;
-    }
-    const controller = new AbortController();
-    feed.stop = () => controller.abort();
-    void (async () => {
-      try {
-        for await (const event of client.watch({ namespace, signal: controller.signal })) {
-          if (event.type !== "BOOKMARK") deliver(event.object, event.type === "DELETED");
-        }
-      } catch (error) {
-        if (!controller.signal.aborted) this.options.logger.warn(`watch of ${client.descriptor.plural} in ${namespace} ended: ${errorMessage(error)}`);
-      } finally {
-        if (this.feeds.get(key) === feed) this.feeds.delete(key);
-      }
-    })();
     return feed;
   }
 
