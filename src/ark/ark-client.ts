@@ -7,11 +7,7 @@
  */
 
 import type { KubeConfig } from "@kubernetes/client-node";
-import {
-  a2aServerDescriptor, a2aTaskDescriptor, agentDescriptor, arkConfigDescriptor, executionEngineDescriptor, mcpServerDescriptor,
-  memoryDescriptor, modelDescriptor, queryDescriptor, teamDescriptor, toolDescriptor, validateObject, descriptorFor,
-  type A2AServer, type Agent, type ArkConfig, type ExecutionEngine, type MCPServer, type Memory, type Model, type Team, type Tool,
-} from "../generated/index.js";
+import { a2aTaskDescriptor, arkKinds, arkKindsByVersion, queryDescriptor, validateObject, descriptorFor, type A2ATask, type Query } from "../generated/index.js";
 import { ApiDiscovery } from "../client/discovery.js";
 import { applyManifest, type ApplyManifestOptions, type ManifestOutcome } from "../client/apply-manifest.js";
 import { loadConfig, resolveNamespace, type LoadConfigOptions } from "../client/config.js";
@@ -213,96 +209,85 @@ export abstract class ArkClientBase implements Closeable {
   }
 }
 
+/**
+ * The typed client of a generated kind's descriptor: {@link QueryClient} for
+ * Queries, {@link A2ATaskClient} for A2ATasks, else a {@link ResourceClient}
+ * of the kind's object type.
+ */
+export type KindClient<D> = D extends ResourceDescriptor<infer T> ? (T extends Query ? QueryClient : T extends A2ATask ? A2ATaskClient : ResourceClient<T>) : never;
+
+/** One typed client per kind of a generated kind table (`arkKinds`, an entry of `arkKindsByVersion`), under the same property. */
+export type KindClients<K> = { readonly [P in keyof K]: KindClient<K[P]> };
+
+/** The client {@link KindClient} names, made at run time. */
+function kindClient(descriptor: ResourceDescriptor, options: ResourceClientOptions): ResourceClient<KubernetesObject> {
+  if (descriptor === queryDescriptor) return new QueryClient(queryDescriptor, options) as unknown as ResourceClient<KubernetesObject>;
+  if (descriptor === a2aTaskDescriptor) return new A2ATaskClient(a2aTaskDescriptor, options) as unknown as ResourceClient<KubernetesObject>;
+  return new ResourceClient(descriptor, options);
+}
+
+/** A client per kind of `table`; `reuse` answers with an existing client of the property (a version's, shared by the all-kinds client). */
+function kindClients<K extends Readonly<Record<string, ResourceDescriptor>>>(
+  table: K, options: ResourceClientOptions, reuse: (property: string, descriptor: ResourceDescriptor) => ResourceClient<KubernetesObject> | undefined = () => undefined,
+): KindClients<K> {
+  const clients: Record<string, ResourceClient<KubernetesObject>> = {};
+  for (const [property, descriptor] of Object.entries(table)) clients[property] = reuse(property, descriptor) ?? kindClient(descriptor, options);
+  return clients as KindClients<K>;
+}
+
+/**
+ * The `ark.mckinsey.com/v1alpha1` kinds: one typed client per kind, under
+ * its plural (`agents`, `queries`, `mcpServers`, …), generated from ARK's CRDs.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the kind properties come from the generated kind table
+export interface ArkClientV1alpha1 extends KindClients<(typeof arkKindsByVersion)["ark.mckinsey.com/v1alpha1"]> {}
 /** The `ark.mckinsey.com/v1alpha1` kinds. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface
 export class ArkClientV1alpha1 extends ArkClientBase {
-  /** Agents. */
-  readonly agents: ResourceClient<Agent>;
-  /** Models. */
-  readonly models: ResourceClient<Model>;
-  /** Queries, with run / wait / stream / cancel. */
-  readonly queries: QueryClient;
-  /** Teams. */
-  readonly teams: ResourceClient<Team>;
-  /** Tools. */
-  readonly tools: ResourceClient<Tool>;
-  /** Memories. */
-  readonly memories: ResourceClient<Memory>;
-  /** MCPServers. */
-  readonly mcpServers: ResourceClient<MCPServer>;
-  /** A2ATasks, with approve / reject. */
-  readonly a2aTasks: A2ATaskClient;
-  /** Cluster-scoped. */
-  readonly arkConfigs: ResourceClient<ArkConfig>;
-
   /** A client from explicit options; {@link ArkClientBase.fromEnv} loads them from the environment. */
   constructor(options: ArkClientOptions);
   /** @internal A view sharing another client's connections. */
   constructor(init: { shared: SharedClientState; namespace: string });
   constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
     super(init);
-    const options = this.resourceOptions(true);
-    this.agents = new ResourceClient(agentDescriptor, options);
-    this.models = new ResourceClient(modelDescriptor, options);
-    this.queries = new QueryClient(queryDescriptor, options);
-    this.teams = new ResourceClient(teamDescriptor, options);
-    this.tools = new ResourceClient(toolDescriptor, options);
-    this.memories = new ResourceClient(memoryDescriptor, options);
-    this.mcpServers = new ResourceClient(mcpServerDescriptor, options);
-    this.a2aTasks = new A2ATaskClient(a2aTaskDescriptor, options);
-    this.arkConfigs = new ResourceClient(arkConfigDescriptor, options);
+    Object.assign(this, kindClients(arkKindsByVersion["ark.mckinsey.com/v1alpha1"], this.resourceOptions(true)));
   }
-
 }
 
+/**
+ * The `ark.mckinsey.com/v1prealpha1` kinds: one typed client per kind, under
+ * its plural (`a2aServers`, `executionEngines`), generated from ARK's CRDs.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the kind properties come from the generated kind table
+export interface ArkClientV1prealpha1 extends KindClients<(typeof arkKindsByVersion)["ark.mckinsey.com/v1prealpha1"]> {}
 /** The `ark.mckinsey.com/v1prealpha1` kinds. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface
 export class ArkClientV1prealpha1 extends ArkClientBase {
-  /** A2AServers. */
-  readonly a2aServers: ResourceClient<A2AServer>;
-  /** ExecutionEngines. */
-  readonly executionEngines: ResourceClient<ExecutionEngine>;
-
   /** A client from explicit options; {@link ArkClientBase.fromEnv} loads them from the environment. */
   constructor(options: ArkClientOptions);
   /** @internal A view sharing another client's connections. */
   constructor(init: { shared: SharedClientState; namespace: string });
   constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
     super(init);
-    const options = this.resourceOptions(true);
-    this.a2aServers = new ResourceClient(a2aServerDescriptor, options);
-    this.executionEngines = new ResourceClient(executionEngineDescriptor, options);
+    Object.assign(this, kindClients(arkKindsByVersion["ark.mckinsey.com/v1prealpha1"], this.resourceOptions(true)));
   }
-
 }
 
+/**
+ * Every ARK kind, typed, in one client: one client per kind under its plural
+ * (`agents`, `queries`, `mcpServers`, …), generated from ARK's CRDs, each the
+ * same object as in the versioned view of its version.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the kind properties come from the generated kind table
+export interface ArkClient extends KindClients<typeof arkKinds> {}
 /**
  * Every ARK kind, typed, in one client.
  * @example
  * const ark = await ArkClient.fromEnv({ namespace: "team-a" });
  * const agent = await ark.agents.get("my-agent");
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface
 export class ArkClient extends ArkClientBase {
-  /** Agents. */
-  readonly agents: ResourceClient<Agent>;
-  /** Models. */
-  readonly models: ResourceClient<Model>;
-  /** Queries, with run / wait / stream / cancel. */
-  readonly queries: QueryClient;
-  /** Teams. */
-  readonly teams: ResourceClient<Team>;
-  /** Tools. */
-  readonly tools: ResourceClient<Tool>;
-  /** Memories. */
-  readonly memories: ResourceClient<Memory>;
-  /** MCPServers. */
-  readonly mcpServers: ResourceClient<MCPServer>;
-  /** A2ATasks, with approve / reject. */
-  readonly a2aTasks: A2ATaskClient;
-  /** Cluster-scoped. */
-  readonly arkConfigs: ResourceClient<ArkConfig>;
-  /** A2AServers. */
-  readonly a2aServers: ResourceClient<A2AServer>;
-  /** ExecutionEngines. */
-  readonly executionEngines: ResourceClient<ExecutionEngine>;
   /** The v1alpha1 kinds, sharing this client's connections. */
   readonly v1alpha1: ArkClientV1alpha1;
   /** The v1prealpha1 kinds, sharing this client's connections. */
@@ -317,11 +302,14 @@ export class ArkClient extends ArkClientBase {
     const derived = { shared: this.shared, namespace: this.namespace };
     this.v1alpha1 = new ArkClientV1alpha1(derived);
     this.v1prealpha1 = new ArkClientV1prealpha1(derived);
-    ({
-      agents: this.agents, models: this.models, queries: this.queries, teams: this.teams, tools: this.tools, memories: this.memories,
-      mcpServers: this.mcpServers, a2aTasks: this.a2aTasks, arkConfigs: this.arkConfigs,
-    } = this.v1alpha1);
-    ({ a2aServers: this.a2aServers, executionEngines: this.executionEngines } = this.v1prealpha1);
+    // Adding an API version to the CRDs fails here until it has its versioned view.
+    const views = {
+      "ark.mckinsey.com/v1alpha1": this.v1alpha1,
+      "ark.mckinsey.com/v1prealpha1": this.v1prealpha1,
+    } satisfies Record<keyof typeof arkKindsByVersion, ArkClientBase>;
+    const byVersion = views as Record<string, unknown> as Record<string, Record<string, ResourceClient<KubernetesObject> | undefined> | undefined>;
+    const fromView = (property: string, descriptor: ResourceDescriptor) => byVersion[descriptor.apiVersion]?.[property];
+    Object.assign(this, kindClients(arkKinds, this.resourceOptions(true), fromView));
   }
 
   /** The same client with another default namespace, sharing connections. */
@@ -340,10 +328,8 @@ export class ArkClient extends ArkClientBase {
 
   /** The client serving `apiVersion`/`kind` among ARK's and the core kinds, or `undefined` (see {@link ArkClient.discoverClient} for any other kind). */
   clientFor(apiVersion: string, kind: string): ResourceClient<KubernetesObject> | undefined {
-    const all: ResourceClient<KubernetesObject>[] = [
-      this.agents, this.models, this.queries, this.teams, this.tools, this.memories, this.mcpServers, this.a2aTasks, this.arkConfigs,
-      this.a2aServers, this.executionEngines, ...Object.values(this.core),
-    ] as ResourceClient<KubernetesObject>[];
+    const clientsOf = (view: object) => Object.values(view).filter((v): v is ResourceClient<KubernetesObject> => v instanceof ResourceClient);
+    const all = [...clientsOf(this), ...clientsOf(this.v1alpha1), ...clientsOf(this.v1prealpha1), ...clientsOf(this.core)];
     return all.find((client) => client.descriptor.apiVersion === apiVersion && client.descriptor.kind === kind);
   }
 

@@ -7,7 +7,7 @@
  * `ark-sdk/executor`.
  */
 
-export { ArkClient, ArkClientBase, ArkClientV1alpha1, ArkClientV1prealpha1, type ArkClientOptions, type FromEnvOptions, type CoreClients } from "./ark-client.js";
+export { ArkClient, ArkClientBase, ArkClientV1alpha1, ArkClientV1prealpha1, type ArkClientOptions, type FromEnvOptions, type CoreClients, type KindClient, type KindClients } from "./ark-client.js";
 export { SecretClient, type SecretSummary, type SecretInfo, type SecretDetail, type SecretMetadataInput } from "./secrets.js";
 export { ConfigurationClient, CONFIGURATION_DATA_KEY, type Configuration, type ConfigurationMetadataInput } from "./configurations.js";
 export {

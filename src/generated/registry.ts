@@ -67,3 +67,65 @@ export function validateObject(obj: unknown, options?: ValidateOptions): Validat
 export function arkCustomResourceDefinitions(): CustomResourceDefinition[] {
   return registry.customResourceDefinitions();
 }
+
+/**
+ * Every generated kind by API version, each under its client property: its plural, camel-cased
+ * like the kind (`agents`, `mcpServers`). What the typed clients of one version are built from.
+ */
+export const arkKindsByVersion = {
+  "ark.mckinsey.com/v1alpha1": {
+    /** A2ATask objects (`a2atasks.ark.mckinsey.com`). */
+    a2aTasks: a2aTaskDescriptor,
+    /** Agent objects (`agents.ark.mckinsey.com`). */
+    agents: agentDescriptor,
+    /** ArkConfig objects (`arkconfigs.ark.mckinsey.com`, cluster-scoped). */
+    arkConfigs: arkConfigDescriptor,
+    /** MCPServer objects (`mcpservers.ark.mckinsey.com`). */
+    mcpServers: mcpServerDescriptor,
+    /** Memory objects (`memories.ark.mckinsey.com`). */
+    memories: memoryDescriptor,
+    /** Model objects (`models.ark.mckinsey.com`). */
+    models: modelDescriptor,
+    /** Query objects (`queries.ark.mckinsey.com`). */
+    queries: queryDescriptor,
+    /** Team objects (`teams.ark.mckinsey.com`). */
+    teams: teamDescriptor,
+    /** Tool objects (`tools.ark.mckinsey.com`). */
+    tools: toolDescriptor,
+  },
+  "ark.mckinsey.com/v1prealpha1": {
+    /** A2AServer objects (`a2aservers.ark.mckinsey.com`). */
+    a2aServers: a2aServerDescriptor,
+    /** ExecutionEngine objects (`executionengines.ark.mckinsey.com`). */
+    executionEngines: executionEngineDescriptor,
+  },
+} as const;
+
+/**
+ * Every generated kind once, at its storage version, under its client property
+ * (as in {@link arkKindsByVersion}): what a client of every kind is built from.
+ */
+export const arkKinds = {
+  /** A2AServer objects (`a2aservers.ark.mckinsey.com`). */
+  a2aServers: a2aServerDescriptor,
+  /** A2ATask objects (`a2atasks.ark.mckinsey.com`). */
+  a2aTasks: a2aTaskDescriptor,
+  /** Agent objects (`agents.ark.mckinsey.com`). */
+  agents: agentDescriptor,
+  /** ArkConfig objects (`arkconfigs.ark.mckinsey.com`, cluster-scoped). */
+  arkConfigs: arkConfigDescriptor,
+  /** ExecutionEngine objects (`executionengines.ark.mckinsey.com`). */
+  executionEngines: executionEngineDescriptor,
+  /** MCPServer objects (`mcpservers.ark.mckinsey.com`). */
+  mcpServers: mcpServerDescriptor,
+  /** Memory objects (`memories.ark.mckinsey.com`). */
+  memories: memoryDescriptor,
+  /** Model objects (`models.ark.mckinsey.com`). */
+  models: modelDescriptor,
+  /** Query objects (`queries.ark.mckinsey.com`). */
+  queries: queryDescriptor,
+  /** Team objects (`teams.ark.mckinsey.com`). */
+  teams: teamDescriptor,
+  /** Tool objects (`tools.ark.mckinsey.com`). */
+  tools: toolDescriptor,
+} as const;

@@ -6,7 +6,7 @@
 import { docComment, referencedShapes, renderRoot, renderShape } from "./emit-types.js";
 import { canonicalJson } from "./hash.js";
 import { Identifier, toLiteral } from "./literal.js";
-import { camelKind, nameWords, pascal } from "./naming.js";
+import { camelKind, clientProperty, nameWords, pascal, propertyKey } from "./naming.js";
 import type { KindVersionModel } from "./model.js";
 import type { JsonSchemaProps, PackedSchema } from "../schema/json-schema.js";
 import type { Shape, TypeGraph } from "./shapes.js";
@@ -224,7 +224,45 @@ function registryModule(models: readonly KindVersionModel[], imports: RuntimeImp
     `${docComment(["The CustomResourceDefinitions rebuilt from descriptors and schemas (no description texts):", "what a control plane installs to serve these kinds. Fresh objects on every call."])}` +
       "export function arkCustomResourceDefinitions(): CustomResourceDefinition[] {\n  return registry.customResourceDefinitions();\n}\n",
   ];
+  code.push(...kindTables(models));
   return { path: "registry.ts", content: `${header(source)}${im.render()}\n${code.join("\n")}` };
+}
+
+function kindEntry(m: KindVersionModel, property: string, indent: string): string {
+  const scope = m.namespaced ? "" : ", cluster-scoped";
+  return `${docComment([`${m.kind} objects (\`${m.crdName}\`${scope}).`], indent)}${indent}${propertyKey(property)}: ${m.valueName}Descriptor,`;
+}
+
+/**
+ * The kind tables typed clients are built from: by API version, and every
+ * kind once at its storage version. A property two kinds would share (the
+ * same plural in two groups) is qualified by the group in the flat table.
+ */
+function kindTables(models: readonly KindVersionModel[]): string[] {
+  const byVersion = new Map<string, KindVersionModel[]>();
+  for (const m of models) byVersion.set(m.apiVersion, [...(byVersion.get(m.apiVersion) ?? []), m]);
+  const versions = [...byVersion.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([apiVersion, ms]) => {
+    const entries = ms.map((m) => kindEntry(m, clientProperty(m.kind, m.plural), "    ")).join("\n");
+    return `  ${JSON.stringify(apiVersion)}: {\n${entries}\n  },`;
+  });
+  const stored = models.filter((m) => m.storage);
+  const taken = new Map<string, number>();
+  for (const m of stored) taken.set(clientProperty(m.kind, m.plural), (taken.get(clientProperty(m.kind, m.plural)) ?? 0) + 1);
+  const flat = stored.map((m) => {
+    const base = clientProperty(m.kind, m.plural);
+    const property = (taken.get(base) ?? 0) > 1 ? clientProperty(`${pascal(m.group)}${m.kind}`, `${pascal(m.group).toLowerCase()}${m.plural}`) : base;
+    return kindEntry(m, property, "  ");
+  });
+  return [
+    `${docComment([
+      "Every generated kind by API version, each under its client property: its plural, camel-cased",
+      "like the kind (`agents`, `mcpServers`). What the typed clients of one version are built from.",
+    ])}export const arkKindsByVersion = {\n${versions.join("\n")}\n} as const;\n`,
+    `${docComment([
+      "Every generated kind once, at its storage version, under its client property",
+      "(as in {@link arkKindsByVersion}): what a client of every kind is built from.",
+    ])}export const arkKinds = {\n${flat.join("\n")}\n} as const;\n`,
+  ];
 }
 
 function indexModule(models: readonly KindVersionModel[], hasShared: boolean, imports: RuntimeImports, source: string): GeneratedFile {

@@ -17,6 +17,21 @@ export function camelKind(kind: string): string {
   return kind.slice(0, keep).toLowerCase() + kind.slice(keep);
 }
 
+/**
+ * The client property of a kind: its plural, camel-cased like the kind
+ * (`Agent`/`agents` → `agents`, `MCPServer`/`mcpservers` → `mcpServers`,
+ * `Memory`/`memories` → `memories`). Where the plural departs from the kind,
+ * the plural's own letters follow the part they share.
+ */
+export function clientProperty(kind: string, plural: string): string {
+  const camel = camelKind(kind);
+  const lower = camel.toLowerCase();
+  let shared = 0;
+  while (shared < lower.length && shared < plural.length && lower[shared] === plural[shared]) shared++;
+  const name = camel.slice(0, shared) + plural.slice(shared);
+  return name.replace(/[^A-Za-z0-9_$]+([A-Za-z0-9])?/g, (_m, next: string | undefined) => (next ?? "").toUpperCase());
+}
+
 /** `MCPServer` → `mcp-server`, `A2ATask` → `a2a-task`, `ArkConfig` → `ark-config`. */
 export function kebabKind(kind: string): string {
   const words = kind.match(/[A-Z0-9]+(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+[0-9]*|[0-9]+/g) ?? [kind];
