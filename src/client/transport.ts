@@ -8,11 +8,11 @@
 import { EventEmitter, setMaxListeners } from "node:events";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
-import { backoffDelay, sleep, timerDelay, type BackoffOptions } from "../core/backoff.js";
+import { sleep, timerDelay, type BackoffOptions } from "../core/backoff.js";
 import { leasePool, type PoolLease, type PoolOptions } from "./connection-pool.js";
 import { KubeCredentials, type CredentialSnapshot } from "./credentials.js";
 import {
-  AmbiguousWriteError, ClientClosedError, ConnectionError, TimeoutError, TransportError, decodeApiError, isRouteNotFound, isTooManyRequests, parseRetryAfter,
+  AmbiguousWriteError, ClientClosedError, ConnectionError, TimeoutError, TransportError, decodeApiError,
   type ApiError, type RequestContext,
 } from "./errors.js";
 import { encodeBody } from "./input.js";
@@ -20,6 +20,7 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import { SDK_VERSION } from "../core/version.js";
 import { errorMessage } from "../core/errors.js";
 import { linkAbort } from "../core/abort.js";
+import { afterConnectionFailure, afterErrorAnswer, retryPause } from "./retry-decisions.js";
 import { splitLines } from "../protocol/framing.js";
 
 /** Who to act as (the API server checks that the real identity may impersonate). */
@@ -99,9 +100,6 @@ export interface StreamRequest extends Omit<HttpRequest, "body" | "contentType" 
   headersTimeoutMs?: number;
 }
 
-const RETRYABLE_STATUS = new Set([502, 503, 504]);
-// Errors that prove the request never reached the server, so even a create may be resent.
-const NEVER_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
 
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
@@ -200,8 +198,7 @@ export class Transport {
         if (signal.aborted) throw signal.reason;
         const failure = this.connectionError(error, context);
         // Only a failure before the request left (refused, no address, connect timeout) proves the server did not act.
-        const neverSent = NEVER_SENT_CODES.has(failure.code ?? "");
-        if (!neverSent && !request.idempotent) throw ambiguousWrite(failure, context, "the connection failed after the request was sent");
+        if (afterConnectionFailure(failure.code, request.idempotent) === "ambiguous") throw ambiguousWrite(failure, context, "the connection failed after the request was sent");
         if (await this.pauseBeforeRetry(attempt, undefined, deadlineAt, signal, context, failure)) continue;
         throw failure;
       }
@@ -237,12 +234,8 @@ export class Transport {
       }
       const retryAfterHeader = headerValue(response.headers["retry-after"]);
       const error = decodeApiError(statusCode, text, retryAfterHeader, context);
-      // A 429, a 5xx with Retry-After and a 404 without a Status body (no route yet, as while the server starts) all mean
-      // the server did not act, so any call may be sent again; other 502/503/504 only reads.
-      const retryAfter = isTooManyRequests(error) ? error.retryAfter : statusCode >= 500 ? (parseRetryAfter(retryAfterHeader) ?? error.body?.details?.retryAfterSeconds) : undefined;
-      const notActed = isTooManyRequests(error) || retryAfter !== undefined || isRouteNotFound(error);
-      const retryable = notActed || (request.idempotent && RETRYABLE_STATUS.has(statusCode));
-      if (retryable && (await this.pauseBeforeRetry(attempt, retryAfter, deadlineAt, signal, context, error))) continue;
+      const retry = afterErrorAnswer(error, request.idempotent, retryAfterHeader);
+      if (retry && (await this.pauseBeforeRetry(attempt, retry.retryAfterSeconds, deadlineAt, signal, context, error))) continue;
       throw error;
     }
   }
@@ -255,9 +248,8 @@ export class Transport {
   private async pauseBeforeRetry(
     attempt: number, retryAfterSeconds: number | undefined, deadlineAt: number, signal: CallAbort, context: RequestContext, cause: ApiError | ConnectionError,
   ): Promise<boolean> {
-    if (attempt >= this.retry.attempts) return false;
-    const delay = Math.max(backoffDelay(attempt, this.retry), (retryAfterSeconds ?? 0) * 1000);
-    if (Date.now() + delay >= deadlineAt) return false;
+    const delay = retryPause(attempt, this.retry, retryAfterSeconds, Date.now(), deadlineAt);
+    if (delay === undefined) return false;
     const why = cause instanceof ConnectionError ? { code: cause.code, interrupted: cause.interrupted } : { status: cause.status, reason: cause.reason };
     this.logger.debug("retrying request", { method: context.method, path: context.path, attempt, delayMs: Math.round(delay), error: cause.name, ...why });
     await sleep(delay, signal.signal());
