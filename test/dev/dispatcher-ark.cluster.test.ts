@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { ArkClient, type Logger, type Query } from "ark-sdk";
+import { ArkClient, clusterServiceUrl, type Logger, type Query } from "ark-sdk";
+import { ObjectCache } from "../../src/client/object-cache.js";
+import { ValueSourceResolver } from "../../src/ark/value-source.js";
 import { QUERY_EXTENSION_METADATA_KEY } from "ark-sdk/protocol";
 import { DISPATCHER_ARK_VERSION, startDispatcher, type QueryDispatcher } from "ark-sdk/testing";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
@@ -168,6 +170,7 @@ describe("D1: targets", () => {
 describe("D3, W3: engine addresses and failures before dispatch", () => {
   it("D3: the address is resolved once and frozen at ready", async () => {
     await ark.executionEngines.patch("rec", { spec: { address: { value: "http://127.0.0.1:1" } } });
+    await new Promise((r) => setTimeout(r, 1_500)); // time for the dispatcher to see the edit (and, wrongly, act on it)
     const q = await run({ target: agent, input: "still here" });
     assert.equal(q.status?.phase, "done");
     assert.equal((await ark.executionEngines.get("rec")).status?.lastResolvedAddress, engine.url);
@@ -235,5 +238,24 @@ describe("W2, W8, W9, D7 through the dispatcher", () => {
     assert.equal(denied.status?.phase, "error");
     assert.equal(denied.status?.response, undefined);
     assert.ok(warnings.some((w) => /failed to resolve selector: failed to list agents: .*forbidden/i.test(w)), warnings.join("\n"));
+  });
+});
+
+describe("W12: service references resolve as ARK's ResolveServiceReference", () => {
+  it("port by name only, first port, always http, path cleaned, Service required", async () => {
+    const fixture = golden("w12-service-ref.json");
+    await ark.core.services.create({ metadata: { name: fixture.service.name }, spec: { clusterIP: "None", ports: fixture.service.ports } });
+    await ark.core.services.create({ metadata: { name: fixture.noPorts.service.name }, spec: { clusterIP: "None" } });
+    const cache = new ObjectCache({ mode: "none", logger });
+    const values = new ValueSourceResolver({ cache, secrets: ark.core.secrets, configMaps: ark.core.configMaps, services: ark.core.services, serviceUrl: clusterServiceUrl }, new Map());
+    try {
+      for (const c of [...fixture.cases, { ref: { name: fixture.noPorts.service.name }, error: fixture.noPorts.error }]) {
+        const outcome = await values.serviceUrl(c.ref, ns, "ref").then((url) => ({ url }), (error: unknown) => ({ error: String(error) }));
+        if (c.url) assert.deepEqual(outcome, { url: c.url.replace("{NS}", ns) }, JSON.stringify(c.ref));
+        else assert.ok("error" in outcome && outcome.error.includes(c.error.replace("{NS}", ns)), `${JSON.stringify(c.ref)}: ${JSON.stringify(outcome)}`);
+      }
+    } finally {
+      await cache.close();
+    }
   });
 });
