@@ -224,19 +224,35 @@ async function* relist<T extends KubernetesObject>(source: ListWatchSource<T>, o
   } while (token);
 
   const { store } = options;
-  for (const [key, object] of fresh) {
-    const previous = store.get(key);
-    if (previous && resourceVersionOf(previous) === resourceVersionOf(object)) continue;
-    store.set(key, object);
-    yield { type: previous ? "MODIFIED" : "ADDED", object, previous };
-  }
-  const gone = [...store.keys()].filter((key) => !fresh.has(key));
-  for (const key of gone) {
-    const previous = store.get(key) as T;
-    store.delete(key);
-    yield { type: "DELETED", object: previous, previous };
+  for (const change of relistDiff(store, fresh)) {
+    const key = objectKey(change.object);
+    if (change.type === "DELETED") store.delete(key);
+    else store.set(key, change.object);
+    yield change;
   }
   return resourceVersion;
+}
+
+/** A change a relist found. */
+export type RelistChange<T> = { type: "ADDED" | "MODIFIED" | "DELETED"; object: T; previous: T | undefined };
+
+/**
+ * The changes that turn `known` (the last seen state, by {@link objectKey})
+ * into `fresh` (a full list): ADDED for a new object, MODIFIED for one whose
+ * resourceVersion differs, DELETED (with its last known state) for one that
+ * vanished; unchanged objects give nothing. DELETED come last.
+ */
+export function relistDiff<T extends KubernetesObject>(known: ReadonlyMap<string, T>, fresh: ReadonlyMap<string, T>): RelistChange<T>[] {
+  const changes: RelistChange<T>[] = [];
+  for (const [key, object] of fresh) {
+    const previous = known.get(key);
+    if (previous && resourceVersionOf(previous) === resourceVersionOf(object)) continue;
+    changes.push({ type: previous ? "MODIFIED" : "ADDED", object, previous });
+  }
+  for (const [key, previous] of known) {
+    if (!fresh.has(key)) changes.push({ type: "DELETED", object: previous, previous });
+  }
+  return changes;
 }
 
 interface RawEvent {
