@@ -60,6 +60,10 @@ async function eventually(what: string, check: () => boolean, ms = 5_000): Promi
   }
 }
 
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  return Promise.race([work, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no outcome within ${ms} ms`)), ms).unref())]);
+}
+
 for (const transport of ["http", "sse"] as const) {
   describe(`ctx.tools: MCP over ${transport}`, () => {
     const url = () => (transport === "http" ? mcp.url : mcp.sseUrl);
@@ -94,6 +98,32 @@ for (const transport of ["http", "sse"] as const) {
       assert.equal((result.error as { abortCause?: string }).abortCause, "task-canceled");
       await eventually("the server to see the cancel", () => mcp.calls[calls0]?.canceled === true);
       await eventually("the session to close", () => mcp.sessionsClosed[transport] - closed0 === 1);
+    });
+
+    test("a call's own signal cancels just that call (the server sees the cancel) and the session serves the next call", async () => {
+      const calls0 = mcp.calls.length;
+      const opened0 = mcp.sessionsOpened[transport];
+      class AbortingEngine extends BaseExecutor {
+        constructor() {
+          super("aborting");
+        }
+        async executeAgent(_request: ExecutionEngineRequest, ctx: ExecutionContext): Promise<Message[]> {
+          const controller = new AbortController();
+          const slow = ctx.tools.call("slow", {}, { signal: controller.signal });
+          await eventually("the slow call to reach the server", () => mcp.calls.length > calls0);
+          controller.abort();
+          const error = await within(3_000, slow.catch((e: unknown) => e));
+          assert.ok(error instanceof ToolCallError, String(error));
+          await eventually("the server to see the cancel", () => mcp.calls[calls0]?.canceled === true, 3_000);
+          assert.equal(mcp.sessionsClosed[transport], closedBefore, "the session is still open");
+          return [{ role: "assistant", content: (await ctx.tools.call("sum", { a: 1, b: 2 })).content }];
+        }
+      }
+      const closedBefore = mcp.sessionsClosed[transport];
+      const result = await runEngine(new AbortingEngine(), engineRequest({ mcpServers: [server("s", url(), transport, { toolCallTimeout: "60s" })], agent: { tools: [mcpTool("slow", "s"), mcpTool("sum", "s", "add")] } }), { timeoutMs: 15_000 });
+      assert.equal(result.error, undefined, String(result.error));
+      assert.equal(result.text, "3");
+      assert.equal(mcp.sessionsOpened[transport] - opened0, 1);
     });
 
     test("the tool-call timeout bounds a call", async () => {
