@@ -42,6 +42,8 @@ import type { Closeable } from "../core/closeable.js";
 import { isRecord, setOwn } from "../core/json.js";
 import { ForbiddenError } from "../client/errors.js";
 import { A2A_SERVER_NAME_ANNOTATION } from "../ark/annotations.js";
+import { memoryEndpointFor, MemoryUnavailableError, type MemoryEndpoint } from "../ark/memory.js";
+import { errorMessage } from "../core/errors.js";
 
 /** Options of {@link ClusterQueryResolver}. */
 export interface ClusterQueryResolverOptions {
@@ -270,6 +272,28 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
       timeoutMs: this.options.brokerTimeoutMs,
       onUnreachable: () => this.broker.invalidate(ref.namespace),
     });
+  }
+
+  /**
+   * The Memory of the Query (`spec.memory`, else `default` in its namespace),
+   * read with the engine's own identity as ARK's engine does: address and
+   * headers resolved, Services mapped by the resolver's `serviceUrl`.
+   */
+  async memoryFor(ref: QueryRef, signal: AbortSignal): Promise<MemoryEndpoint | undefined> {
+    const ns = ref.namespace;
+    let qspec: Read<QuerySpec>;
+    let values: ValueSourceResolver;
+    try {
+      const query = await this.mustGet({ cache: this.cache }, this.ark.queries, ns, ref.name, signal, `Query '${ref.name}' not found in namespace '${ns}'`);
+      qspec = query.spec ?? {};
+      const scope: Scope = { ark: this.ark, cache: this.cache, query };
+      values = this.values(scope, await this.queryParameters(scope, qspec, ns, signal), signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw new MemoryUnavailableError(`cannot find the Memory of Query ${ns}/${ref.name}: ${errorMessage(error)}`, "Unresolvable", { cause: error });
+    }
+    const memoryRef = qspec.memory ? { name: text(qspec.memory.name), namespace: text(qspec.memory.namespace) } : undefined;
+    return memoryEndpointFor({ getMemory: (mns, name, s) => this.cache.get(this.ark.memories, mns, name, s), values }, memoryRef, ns, signal);
   }
 
   /** Stops informers and, when the resolver created it, the client (and the impersonating clients it made). */

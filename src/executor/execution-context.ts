@@ -11,7 +11,9 @@ import type { Logger } from "../core/logger.js";
 import type { BrokerStream, StreamedToolCall } from "./broker-client.js";
 import { ExecutionAbortedError, type AbortCause } from "./errors.js";
 import { errorMessage } from "../core/errors.js";
-import { addTokenUsage, validateTokenUsage, type TokenUsage } from "../protocol/messages.js";
+import { addTokenUsage, validateTokenUsage, type Message, type TokenUsage } from "../protocol/messages.js";
+import { boundHistory, historyBounds, MemoryUnavailableError, readConversation, type HistoryOptions, type MemoryEndpoint } from "../ark/memory.js";
+import { linkAbort } from "../core/abort.js";
 import type { QueryRef } from "../protocol/query-extension.js";
 import type { QueryPhaseWriter } from "../ark/query-status.js";
 
@@ -65,7 +67,28 @@ export interface ExecutionContext {
    * MCP connections opened by calls close when the execution ends.
    */
   readonly tools: ExecutionTools;
+  /**
+   * The conversation's earlier messages, oldest first, from ARK's memory: the
+   * Memory the Query names (`spec.memory`), else the Memory `default` of its
+   * namespace, read through the memory API (`GET /messages?conversation_id=`)
+   * as ARK's completions engine does. Bounded: the latest `limit` messages
+   * (default 100) within `maxBytes` of JSON (default 1 MiB). Read only when
+   * called; aborted by {@link signal}.
+   *
+   * Empty when the execution has no conversation id, when the Query has no
+   * Memory (as in ARK, the Query then gets the `MemoryUnavailable`
+   * condition), and for team members (the team's transcript is in the user
+   * input). On the REST `/execute` protocol (and in `runEngine` of
+   * `ark-sdk/testing`): the request's `history`, bounded the same way.
+   * @throws MemoryUnavailableError when the Memory cannot be read (the Query
+   *   then gets the `MemoryDegraded` condition); ARK's own engine continues
+   *   without history: `await ctx.history().catch(() => [])` does the same.
+   */
+  history(options?: HistoryOptions): Promise<Message[]>;
 }
+
+/** Where {@link ExecutionContext.history} reads: a Memory found on demand, or the messages a request carried. */
+export type HistorySource = { memoryFor(ref: QueryRef, signal: AbortSignal): Promise<MemoryEndpoint | undefined> } | readonly Message[];
 
 /** Where an execution's output goes besides its answer. */
 export interface ExecutionSinks {
@@ -102,6 +125,12 @@ export class ExecutionRun implements ExecutionContext {
   private toolRequest: ExecutionEngineRequest | undefined;
   private toolHost: ToolHost | undefined;
   private toolbox: Toolbox | undefined;
+  /** Where `history()` reads; set by the runtime once the Query is resolved (none: history is empty). */
+  historySource: HistorySource | undefined;
+  /** `history()` found no Memory for a conversation (ARK's `memoryUnavailable`). */
+  memoryUnavailable = false;
+  /** `history()` could not read the Memory (ARK's `memoryDegraded`). */
+  memoryDegraded = false;
 
   constructor(init: {
     queryRef: QueryRef | undefined;
@@ -264,6 +293,30 @@ export class ExecutionRun implements ExecutionContext {
 
   reportUsage(usage: TokenUsage): void {
     this.usage = addTokenUsage(this.usage, validateTokenUsage(usage));
+  }
+
+  async history(options: HistoryOptions = {}): Promise<Message[]> {
+    const bounds = historyBounds(options);
+    if (this.reason) throw this.reason;
+    const source = this.historySource;
+    if (source === undefined) return [];
+    if (!("memoryFor" in source)) return boundHistory(source, bounds);
+    const ref = this.queryRef;
+    if (this.conversationId === "" || ref === undefined) return [];
+    const link = linkAbort([this.signal, options.signal]);
+    try {
+      const endpoint = await source.memoryFor(ref, link.signal);
+      if (!endpoint) {
+        this.memoryUnavailable = true;
+        return [];
+      }
+      return await readConversation(endpoint, this.conversationId, { ...bounds, signal: link.signal });
+    } catch (error) {
+      if (error instanceof MemoryUnavailableError) this.memoryDegraded = true;
+      throw error;
+    } finally {
+      link.close();
+    }
   }
 
   fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {

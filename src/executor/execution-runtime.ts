@@ -138,6 +138,8 @@ export class ExecutionRuntime {
       if (span) describeRequest(span, request);
       if (!run.isSubTarget) {
         run.sinks.status = resolver.statusWriter;
+        // No allocation here: history() asks the resolver only when the engine calls it.
+        if (resolver.memoryFor) run.historySource = resolver as Required<Pick<QueryResolver, "memoryFor">>;
         broker = resolver.brokerFor ? await this.discoverBroker(resolver, ref, request, call) : undefined;
         run.sinks.broker = broker;
       }
@@ -147,7 +149,7 @@ export class ExecutionRuntime {
       if (broker) await this.finishBroker(broker, run, request, text, wire);
       if (span) endWithUsage(span, run.usage);
       this.log.ended(logged, startedAt, run.usage);
-      return this.answer(message, conversationId, text, wire, run.usage);
+      return this.answer(message, conversationId, text, wire, run);
     } catch (error) {
       const failure = run.abortError ?? error;
       this.log.failed(logged, startedAt, failure);
@@ -164,6 +166,7 @@ export class ExecutionRuntime {
   /** Runs an already-built request (the REST `/execute` protocol): no resolution, no broker. */
   async runRequest(request: ExecutionEngineRequest, input: { caller?: Claims; onClientGone?: (listener: () => void) => () => void }): Promise<ExecutionResult> {
     const run = this.startRun(undefined, request.conversationId, undefined, input.caller, undefined);
+    run.historySource = request.history;
     run.linkCallback(input.onClientGone, "client-disconnected");
     run.setDeadline(this.options.maxExecutionMs);
     run.attachTools(request);
@@ -294,9 +297,12 @@ export class ExecutionRuntime {
     await broker.complete();
   }
 
-  private answer(request: A2AMessage, conversationId: string, text: string, wire: WireMessage[], usage: TokenUsage | undefined): A2AMessage {
+  private answer(request: A2AMessage, conversationId: string, text: string, wire: WireMessage[], run: ExecutionRun): A2AMessage {
     const ark: Record<string, unknown> = { conversationId, messages: wire };
-    if (usage) ark.tokenUsage = toWireTokenUsage(usage);
+    if (run.usage) ark.tokenUsage = toWireTokenUsage(run.usage);
+    // Known only when the engine read its history (ARK's engine always does).
+    if (run.memoryUnavailable) ark.memoryUnavailable = true;
+    if (run.memoryDegraded) ark.memoryDegraded = true;
     return {
       kind: "message",
       role: "agent",

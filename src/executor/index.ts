@@ -39,6 +39,8 @@ export { BUILTIN_TOOLS } from "./tools/builtin.js";
 export { subQueryRunner, PARENT_QUERY_LABEL, type SubQueryRunner, type SubQueryTarget, type SubQueryOutcome } from "./tools/sub-query.js";
 export type { ToolHost } from "./tools/toolbox.js";
 export { renderTemplate } from "./prompt-template.js";
+// Conversation history (ctx.history())
+export { MemoryUnavailableError, DEFAULT_MEMORY_NAME, type HistoryOptions, type MemoryEndpoint, type MemoryFailureReason } from "../ark/memory.js";
 
 // Query resolution
 export type { BrokerInput, QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";

@@ -11,6 +11,7 @@ import type { QueryPhaseWriter } from "./execution-context.js";
 import type { QueryRef } from "../protocol/query-extension.js";
 import type { ExecutionEngineRequest } from "./types.js";
 import type { ToolHost } from "./tools/toolbox.js";
+import type { MemoryEndpoint } from "../ark/memory.js";
 
 /** Inputs of a resolution besides the reference. */
 export interface ResolveInput {
@@ -66,6 +67,14 @@ export interface QueryResolver {
    * `undefined` when none is announced.
    */
   tracesEndpoint?(signal: AbortSignal): Promise<string | undefined>;
+  /**
+   * Where the conversation memory of a top-level Query is: its `spec.memory`,
+   * else the Memory `default` of its namespace; `undefined` when it has none
+   * (ARK then keeps no memory). Called only when an engine asks for
+   * `ctx.history()`. Throws `MemoryUnavailableError` for a named Memory that
+   * is missing or cannot be resolved.
+   */
+  memoryFor?(ref: QueryRef, signal: AbortSignal): Promise<MemoryEndpoint | undefined>;
   /** Writes Query status phases (`ctx.updateQueryPhase`). */
   readonly statusWriter?: QueryPhaseWriter;
   /** Stops watches and caches. */

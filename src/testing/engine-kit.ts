@@ -131,6 +131,8 @@ export async function runEngine(executor: BaseExecutor, request: ExecutionEngine
       },
     },
   });
+  // ctx.history() answers the request's `history` (as on the REST /execute protocol).
+  run.historySource = req.history;
   run.linkAbort(options.signal, "task-canceled");
   run.setDeadline(options.timeoutMs);
   run.attachTools(req, options.tools);
