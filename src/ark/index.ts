@@ -27,5 +27,3 @@ export { BrokerStreamError, type QueryStreamEvent } from "./query-stream.js";
 export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, type ApprovalDecision } from "./a2a-task-client.js";
 // Service URLs: how clients (query streams) and engines (resolvers) reach in-cluster services such as the broker.
 export { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
-// ARK's memory: a conversation's messages as engines read them (ctx.history() in ark-sdk/executor).
-export { MemoryUnavailableError, DEFAULT_MEMORY_NAME, readConversation, type HistoryOptions, type MemoryEndpoint, type MemoryFailureReason } from "./memory.js";

@@ -40,7 +40,7 @@ export { subQueryRunner, PARENT_QUERY_LABEL, type SubQueryRunner, type SubQueryT
 export type { ToolHost } from "./tools/toolbox.js";
 export { renderTemplate } from "./prompt-template.js";
 // Conversation history (ctx.history())
-export { MemoryUnavailableError, DEFAULT_MEMORY_NAME, type HistoryOptions, type MemoryEndpoint, type MemoryFailureReason } from "../ark/memory.js";
+export { MemoryUnavailableError, DEFAULT_MEMORY_NAME, readConversation, type HistoryOptions, type MemoryEndpoint, type MemoryFailureReason } from "../ark/memory.js";
 
 // Query resolution
 export type { BrokerInput, QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";

@@ -5,8 +5,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { MemoryUnavailableError, readConversation, type MemoryEndpoint } from "ark-sdk";
-import { BaseExecutor, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { BaseExecutor, MemoryUnavailableError, readConversation, type MemoryEndpoint, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
 import { engineRequest, runEngine, startLocalBroker, type LocalBroker } from "ark-sdk/testing";
 
 let broker: LocalBroker;
