@@ -6,7 +6,7 @@
  * ark-broker memory API: pages of `{ items: [{ message, sequence, … }],
  * hasMore, nextCursor }`, at most 1,000 items a page, `cursor` = the last
  * sequence seen). Without a Memory, ARK uses no memory at all (history is
- * empty and the Query gets the `MemoryUnavailable` condition).
+ * empty and the engine's answer reports `memoryUnavailable`).
  */
 
 import { ArkSdkError, errorMessage } from "../core/errors.js";
@@ -34,7 +34,7 @@ export type MemoryFailureReason =
 
 /**
  * ARK's memory could not be read. ARK's own engine logs this and continues
- * without history (the Query gets the `MemoryDegraded` condition); an engine
+ * without history (its answer reports `memoryDegraded`); an engine
  * that wants the same catches it: `await ctx.history().catch(() => [])`.
  */
 export class MemoryUnavailableError extends ArkSdkError {

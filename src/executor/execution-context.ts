@@ -76,12 +76,12 @@ export interface ExecutionContext {
    * called; aborted by {@link signal}.
    *
    * Empty when the execution has no conversation id, when the Query has no
-   * Memory (as in ARK, the Query then gets the `MemoryUnavailable`
-   * condition), and for team members (the team's transcript is in the user
+   * Memory (as ARK's engine, the answer then reports `memoryUnavailable`),
+   * and for team members (the team's transcript is in the user
    * input). On the REST `/execute` protocol (and in `runEngine` of
    * `ark-sdk/testing`): the request's `history`, bounded the same way.
-   * @throws MemoryUnavailableError when the Memory cannot be read (the Query
-   *   then gets the `MemoryDegraded` condition); ARK's own engine continues
+   * @throws MemoryUnavailableError when the Memory cannot be read (the answer
+   *   then reports `memoryDegraded`); ARK's own engine continues
    *   without history: `await ctx.history().catch(() => [])` does the same.
    */
   history(options?: HistoryOptions): Promise<Message[]>;

@@ -1,12 +1,14 @@
 // ctx.history() through the local dispatcher on a real control plane: the engine (ExecutorApp with the cluster
 // resolver) reads the Memory its Query uses — spec.memory, else `default` (published by the local broker) — through
-// ARK's memory API, and the Query's conditions say when there was no Memory or it could not be read.
+// ARK's memory API, and the answer's metadata says when there was no Memory or it could not be read (ARK's
+// memoryUnavailable / memoryDegraded).
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ArkClient, loopbackServiceUrl, QueryFailedError, type Query } from "ark-sdk";
 import { BaseExecutor, ClusterQueryResolver, ExecutorApp, MemoryUnavailableError, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { QUERY_EXTENSION_METADATA_KEY } from "ark-sdk/protocol";
 import { startDispatcher, startLocalBroker, type LocalBroker, type QueryDispatcher } from "ark-sdk/testing";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
 import { within } from "../helpers/deadline.js";
@@ -49,8 +51,8 @@ before(async () => {
   dispatcher = await startDispatcher({ client: ark, namespace, logger: silent });
   resolver = new ClusterQueryResolver(ark, { serviceUrl: loopbackServiceUrl, logger: silent });
   app = new ExecutorApp(engine, { resolver, logger: silent, shutdownGracePeriodMs: 200 });
-  const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
-  await ark.executionEngines.create({ metadata: { name: "historian" }, spec: { address: { value: url } } });
+  engineUrl = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+  await ark.executionEngines.create({ metadata: { name: "historian" }, spec: { address: { value: engineUrl } } });
   await ark.agents.create({ metadata: { name: "historian-agent" }, spec: { prompt: "remember", executionEngine: { name: "historian" } } });
   memoryServer = createServer((req, res) => {
     memoryRequests.push({ url: req.url ?? "", headers: req.headers });
@@ -78,15 +80,22 @@ after(async () => {
   await ark?.close();
 });
 
-function condition(query: Query | undefined, type: string): { status?: string; reason?: string } | undefined {
-  return (query?.status?.conditions as { type: string; status?: string; reason?: string }[] | undefined)?.find((c) => c.type === type);
+let engineUrl: string;
+
+/** Sends a settled Query to the engine again (A2A message/send, as the controller does) and returns the answer's ARK metadata. */
+async function engineMetadata(query: Query, text: string): Promise<Record<string, unknown>> {
+  const ref = { name: query.metadata.name, namespace: query.metadata.namespace };
+  const message = { kind: "message", role: "user", messageId: `m-${Date.now()}`, contextId: query.spec?.conversationId, parts: [{ kind: "text", text }], metadata: { [QUERY_EXTENSION_METADATA_KEY]: ref } };
+  const response = await fetch(engineUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "message/send", params: { message } }) });
+  const body = (await response.json()) as { result?: { metadata?: Record<string, Record<string, unknown>> } };
+  return body.result?.metadata?.[QUERY_EXTENSION_METADATA_KEY] ?? {};
 }
 
 describe("ctx.history() through the local dispatcher", () => {
   it("a follow-up Query with the same conversationId sees the earlier turns, from the default Memory", async () => {
     const first = await within(20_000, "first query", ark.queries.run({ target, input: "my name is Ada", conversationId: "conv-ada" }));
     assert.equal(first.content, "seen 0: ");
-    assert.notEqual(condition(first.query, "MemoryUnavailable")?.status, "True");
+    assert.equal((await engineMetadata(first.query, "again")).memoryUnavailable, undefined);
     const second = await within(20_000, "follow-up query", ark.queries.run({ target, input: "what is my name?", conversationId: "conv-ada" }));
     assert.equal(second.content, "seen 2: user:my name is Ada|assistant:seen 0: ");
     const third = await within(20_000, "third query", ark.queries.run({ target, input: "again?", conversationId: "conv-ada" }));
@@ -114,19 +123,19 @@ describe("ctx.history() through the local dispatcher", () => {
     assert.match(failed.message, /Memory .*\/no-such-memory \(the Query's spec\.memory\) not found/);
   });
 
-  it("an unreachable Memory: the engine that continues without history gets the MemoryDegraded condition", async () => {
+  it("an unreachable Memory: the engine that continues without history reports memoryDegraded", async () => {
     await ark.memories.create({ metadata: { name: "gone-memory" }, spec: { address: { value: "http://127.0.0.1:9/" } } });
     const result = await within(20_000, "lenient query", ark.queries.run({ target, input: "lenient: who?", conversationId: "conv-gone", memory: { name: "gone-memory" } }));
     assert.equal(result.content, "seen 0: ");
-    assert.equal(condition(result.query, "MemoryDegraded")?.reason, "GetMessagesFailed");
+    assert.equal((await engineMetadata(result.query, "lenient: again")).memoryDegraded, true);
   });
 
-  it("without a Memory, history is empty and the Query gets MemoryUnavailable (ARK's no-op memory)", async () => {
+  it("without a Memory, history is empty and the engine reports memoryUnavailable (ARK's no-op memory)", async () => {
     await ark.memories.delete("default");
     try {
       const result = await within(20_000, "query without memory", ark.queries.run({ target, input: "anyone?", conversationId: "conv-ada" }));
       assert.equal(result.content, "seen 0: ");
-      assert.equal(condition(result.query, "MemoryUnavailable")?.status, "True");
+      assert.equal((await engineMetadata(result.query, "anyone?")).memoryUnavailable, true);
     } finally {
       await broker.publish(ark, ark.namespace);
     }
