@@ -95,7 +95,6 @@ describe("ctx.history() through the local dispatcher", () => {
   it("a follow-up Query with the same conversationId sees the earlier turns, from the default Memory", async () => {
     const first = await within(20_000, "first query", ark.queries.run({ target, input: "my name is Ada", conversationId: "conv-ada" }));
     assert.equal(first.content, "seen 0: ");
-    assert.equal((await engineMetadata(first.query, "again")).memoryUnavailable, undefined);
     const second = await within(20_000, "follow-up query", ark.queries.run({ target, input: "what is my name?", conversationId: "conv-ada" }));
     assert.equal(second.content, "seen 2: user:my name is Ada|assistant:seen 0: ");
     const third = await within(20_000, "third query", ark.queries.run({ target, input: "again?", conversationId: "conv-ada" }));
@@ -103,6 +102,7 @@ describe("ctx.history() through the local dispatcher", () => {
     // Another conversation sees none of it.
     const other = await within(20_000, "other conversation", ark.queries.run({ target, input: "hello", conversationId: "conv-bob" }));
     assert.equal(other.content, "seen 0: ");
+    assert.equal((await engineMetadata(other.query, "and again")).memoryUnavailable, undefined, "a Memory was there");
   });
 
   it("reads the Memory of spec.memory with its resolved headers, only when the engine asks", async () => {
