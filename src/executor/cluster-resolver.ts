@@ -43,7 +43,6 @@ import { isRecord, setOwn } from "../core/json.js";
 import { ForbiddenError } from "../client/errors.js";
 import { A2A_SERVER_NAME_ANNOTATION } from "../ark/annotations.js";
 import { memoryEndpointFor, MemoryUnavailableError, type MemoryEndpoint } from "../ark/memory.js";
-import { errorMessage } from "../core/errors.js";
 
 /** Options of {@link ClusterQueryResolver}. */
 export interface ClusterQueryResolverOptions {
