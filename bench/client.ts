@@ -28,7 +28,7 @@ import { runInNewContext } from "node:vm";
 import { randomUUID } from "node:crypto";
 import { Agent as UndiciAgent } from "undici";
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { ArkClient, silentLogger, type Agent } from "ark-sdk";
+import { ArkClient, silentLogger, type Agent, type KubeConfigLike } from "ark-sdk";
 import { startControlPlane } from "ark-sdk/testing";
 
 v8.setFlagsFromString("--expose-gc");
@@ -81,7 +81,9 @@ const agentBody = (name: string, prompt = "You answer questions about release no
 
 async function latencyRows(plane: Awaited<ReturnType<typeof startControlPlane>>): Promise<void> {
   const ark = new ArkClient({ kubeConfig: plane.kubeConfig, namespace: "bench", logger: silentLogger });
-  const raw = plane.kubeConfig.makeApiClient(CustomObjectsApi);
+  const rawConfig = new KubeConfig();
+  rawConfig.loadFromFile(plane.kubeconfigPath);
+  const raw = rawConfig.makeApiClient(CustomObjectsApi);
   const applyOptions = setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply);
   try {
     await ark.core.namespaces.create({ metadata: { name: "bench" } });
@@ -286,7 +288,7 @@ async function clientCost(plane: Awaited<ReturnType<typeof startControlPlane>>):
 }
 
 /** ark-sdk `get` against a bare undici keep-alive loop on `server` (same Agent path, token and CA), at concurrency 1 and 16. */
-async function ceilingRows(label: string, server: string, kubeConfig: KubeConfig, caPem: string, token: string): Promise<void> {
+async function ceilingRows(label: string, server: string, kubeConfig: KubeConfigLike, caPem: string, token: string): Promise<void> {
   const ark = new ArkClient({ kubeConfig, namespace: "bench", logger: silentLogger });
   const agent = new UndiciAgent({ connect: { ca: caPem }, keepAliveTimeout: 60_000 });
   const origin = new URL(server).origin;

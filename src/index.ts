@@ -20,3 +20,5 @@ export { parseGoDuration, goDurationToSeconds, GoDurationError } from "./core/go
 export { isArkSdkError } from "./core/errors.js";
 // The shape of every long-lived object: close() and `await using`.
 export type { Closeable } from "./core/closeable.js";
+// A loaded kubeconfig as ark-sdk takes it (client-node's KubeConfig is one), without client-node's types.
+export type { KubeConfigLike, KubeClusterEntry, KubeUserEntry, KubeContextEntry, KubeHttpsOptions } from "./core/kubeconfig-like.js";

@@ -6,7 +6,7 @@
  * made from one another share one transport and connection pool.
  */
 
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike } from "../core/kubeconfig-like.js";
 import { a2aTaskDescriptor, arkKinds, arkKindsByVersion, queryDescriptor, validateObject, descriptorFor, type A2ATask, type Query } from "../generated/index.js";
 import { ApiDiscovery } from "../client/discovery.js";
 import { applyManifest, type ApplyManifestOptions, type ManifestOutcome } from "../client/apply-manifest.js";
@@ -28,8 +28,8 @@ import { checkValidationMode, SchemaValidation, type ValidationMode } from "../c
 
 /** Options of the ARK clients. */
 export interface ArkClientOptions {
-  /** A loaded client-node KubeConfig (its current context is used). */
-  kubeConfig: KubeConfig;
+  /** A loaded kubeconfig, e.g. a `@kubernetes/client-node` `KubeConfig` (its current context is used). */
+  kubeConfig: KubeConfigLike;
   /** Default namespace (default: the in-cluster namespace file, else the context's namespace, else `default`). */
   namespace?: string;
   /** Act as another user and groups (one `Impersonate-Group` header per group). */

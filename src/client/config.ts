@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike } from "../core/kubeconfig-like.js";
 import { ConfigError } from "./errors.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -41,7 +42,7 @@ export interface LoadConfigOptions {
 
 /** What {@link loadConfig} chose. */
 export interface LoadedConfig {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   namespace: string;
   /** Which source the configuration came from. */
   source: "kubeconfig-file" | "kubeconfig-env" | "kubeconfig-home" | "in-cluster";
@@ -115,7 +116,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
 }
 
 /** The namespace rule of this module, for an already loaded KubeConfig. */
-export function resolveNamespace(kubeConfig: KubeConfig, explicit: string | undefined, serviceAccountDir = SERVICE_ACCOUNT_DIR): Pick<LoadedConfig, "namespace" | "namespaceSource"> {
+export function resolveNamespace(kubeConfig: KubeConfigLike, explicit: string | undefined, serviceAccountDir = SERVICE_ACCOUNT_DIR): Pick<LoadedConfig, "namespace" | "namespaceSource"> {
   if (explicit) return { namespace: explicit, namespaceSource: "option" };
   const fromFile = readNamespaceFile(serviceAccountDir);
   if (fromFile) return { namespace: fromFile, namespaceSource: "service-account" };

@@ -8,7 +8,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike, KubeHttpsOptions } from "../core/kubeconfig-like.js";
 import { ConfigError } from "./errors.js";
 import { errorMessage } from "../core/errors.js";
 
@@ -58,7 +58,7 @@ export class KubeCredentials {
   private pending: Promise<CredentialSnapshot> | undefined;
   private readonly dynamic: boolean;
 
-  constructor(private readonly kubeConfig: KubeConfig, private readonly ttlMs = DYNAMIC_CREDENTIAL_TTL_MS) {
+  constructor(private readonly kubeConfig: KubeConfigLike, private readonly ttlMs = DYNAMIC_CREDENTIAL_TTL_MS) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new ConfigError(`kubeconfig context "${kubeConfig.getCurrentContext()}" names no cluster (or there is no current context)`);
     const user = kubeConfig.getCurrentUser();
@@ -98,7 +98,7 @@ export class KubeCredentials {
     try {
       // client-node fills CA, client cert/key, bearer token (running exec/OIDC
       // plugins as needed) and as-user into https-style options.
-      await this.kubeConfig.applyToHTTPSOptions(opts as Parameters<KubeConfig["applyToHTTPSOptions"]>[0]);
+      await this.kubeConfig.applyToHTTPSOptions(opts as KubeHttpsOptions);
     } catch (error) {
       throw new ConfigError(`could not obtain credentials for context "${this.kubeConfig.getCurrentContext()}": ${errorMessage(error)}`, { cause: error });
     }

@@ -6,7 +6,7 @@
  */
 
 import { EventEmitter, setMaxListeners } from "node:events";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike } from "../core/kubeconfig-like.js";
 import type { Dispatcher } from "undici";
 import { sleep, timerDelay, type BackoffOptions } from "../core/backoff.js";
 import { leasePool, type PoolLease, type PoolOptions } from "./connection-pool.js";
@@ -43,7 +43,7 @@ export interface RetryOptions extends BackoffOptions {
 
 /** Options of a {@link Transport}. */
 export interface TransportOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConfigLike;
   /** `User-Agent` (default `ark-sdk/<version>`). The API server records writes without a field manager under its first segment. */
   userAgent?: string;
   impersonate?: Impersonation;

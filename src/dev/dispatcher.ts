@@ -19,7 +19,7 @@
  * completions engine of its own, no memory, no other controllers.
  */
 
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike } from "../core/kubeconfig-like.js";
 import { ArkClient } from "../ark/ark-client.js";
 import { backoffDelay } from "../core/backoff.js";
 import type { Closeable } from "../core/closeable.js";
@@ -57,7 +57,7 @@ export const DISPATCHER_ARK_VERSION: string = `v${BUNDLED_ARK_VERSION}`;
 /** Options of {@link startDispatcher}. */
 export interface DispatcherOptions {
   /** Where the Queries are (one of `kubeConfig` or `client`). */
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeConfigLike;
   /** An existing client to use (not closed by the dispatcher). */
   client?: ArkClient;
   /** Dispatch Queries of this namespace only (default: every namespace). */
@@ -220,7 +220,7 @@ class Dispatcher implements QueryDispatcher {
     this.options = options;
     this.namespace = options.namespace;
     this.logger = options.logger ?? consoleLogger(undefined, "ark-sdk:dispatcher");
-    this.ark = options.client ?? new ArkClient({ kubeConfig: options.kubeConfig as KubeConfig, namespace: options.namespace, logger: this.logger });
+    this.ark = options.client ?? new ArkClient({ kubeConfig: options.kubeConfig as KubeConfigLike, namespace: options.namespace, logger: this.logger });
     this.ownsClient = !options.client;
     this.cache = new ObjectCache({ mode: "informer", logger: this.logger });
     this.slots = new Slots(options.maxConcurrentQueries ?? 32);

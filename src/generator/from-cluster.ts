@@ -3,16 +3,16 @@
  * whose ARK is newer than this SDK can regenerate their own types.
  */
 import { request, type RequestOptions } from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike, KubeHttpsOptions } from "../core/kubeconfig-like.js";
 import { asCrd, type CrdSource } from "./read-crds.js";
 
 /** Which cluster and which CRDs. */
 export interface ClusterCrdOptions {
-  /** A loaded KubeConfig; default: the kubeconfig file below, else `KUBECONFIG`/`~/.kube/config`/in-cluster. */
-  kubeConfig?: KubeConfig;
+  /** A loaded kubeconfig (its current context is used); default: the kubeconfig file below, else `KUBECONFIG`/`~/.kube/config`/in-cluster. */
+  kubeConfig?: KubeConfigLike;
   /** A kubeconfig file to load instead of the default ones. */
   kubeconfigPath?: string;
-  /** The context to use (default: the kubeconfig's current context). */
+  /** The context to use (default: the kubeconfig's current context); not with `kubeConfig`. */
   context?: string;
   /** API groups to keep (default `["ark.mckinsey.com"]`; `["*"]` keeps every CRD). */
   groups?: readonly string[];
@@ -21,13 +21,20 @@ export interface ClusterCrdOptions {
 
 const CRD_LIST_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
-async function loadKubeConfig(options: ClusterCrdOptions): Promise<KubeConfig> {
-  if (options.kubeConfig) return options.kubeConfig;
+async function loadKubeConfig(options: ClusterCrdOptions): Promise<KubeConfigLike> {
+  if (options.kubeConfig) {
+    if (options.context) throw new Error("readClusterCrds: `context` goes with a kubeconfig file, not with `kubeConfig` (select the context on it yourself)");
+    return options.kubeConfig;
+  }
   // Loaded only here: the client library is large and `generate --crds` never needs it.
   const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
   else kc.loadFromDefault();
+  if (options.context) {
+    if (!kc.getContextObject(options.context)) throw new Error(`the kubeconfig has no context named "${options.context}"`);
+    kc.setCurrentContext(options.context);
+  }
   return kc;
 }
 
@@ -48,14 +55,10 @@ function getJson(url: URL, options: RequestOptions, signal: AbortSignal | undefi
 /** The CRDs of the selected groups installed in the cluster, sorted by name. */
 export async function readClusterCrds(options: ClusterCrdOptions = {}): Promise<CrdSource[]> {
   const kc = await loadKubeConfig(options);
-  if (options.context) {
-    if (!kc.getContextObject(options.context)) throw new Error(`the kubeconfig has no context named "${options.context}"`);
-    kc.setCurrentContext(options.context);
-  }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`the kubeconfig's context "${kc.getCurrentContext()}" names no cluster`);
   const httpsOptions: RequestOptions = {};
-  await kc.applyToHTTPSOptions(httpsOptions);
+  await kc.applyToHTTPSOptions(httpsOptions as KubeHttpsOptions);
   const url = new URL(CRD_LIST_PATH, cluster.server);
   const { status, body } = await getJson(url, httpsOptions, options.signal);
   if (status !== 200) throw new Error(`listing CustomResourceDefinitions from ${cluster.server} failed with HTTP ${status}: ${body.slice(0, 300)}`);

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike } from "../core/kubeconfig-like.js";
 import { sleep } from "../core/backoff.js";
 import { arkCustomResourceDefinitions } from "../generated/index.js";
 import { ArkClient } from "../ark/ark-client.js";
@@ -57,7 +58,7 @@ export interface ControlPlane extends Closeable {
   /** An admin kubeconfig (group `system:masters`), verifying the server's TLS certificate. */
   readonly kubeconfigPath: string;
   /** That kubeconfig, loaded. */
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConfigLike;
   /** The admin bearer token. */
   readonly adminToken: string;
   /** PEM of the API server's serving certificate bundle (trust it to verify TLS). */

@@ -8,7 +8,8 @@
  */
 
 import net from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
+import type { KubeConfigLike } from "../core/kubeconfig-like.js";
 import { ConfigError } from "../core/errors.js";
 
 /** Options of {@link TcpProxy.dropAnswers}. */
@@ -118,7 +119,7 @@ export class TcpProxy {
    * A copy of `kubeConfig` whose current cluster points at this proxy (same
    * CA, TLS server name check and credentials).
    */
-  redirect(kubeConfig: KubeConfig, scheme = "https"): KubeConfig {
+  redirect(kubeConfig: KubeConfigLike, scheme = "https"): KubeConfigLike {
     return redirectKubeConfig(kubeConfig, this.url(scheme));
   }
 
@@ -258,14 +259,15 @@ export class TcpProxy {
 }
 
 /** A copy of `kubeConfig` whose current cluster points at `server` (same CA, credentials and context). */
-export function redirectKubeConfig(kubeConfig: KubeConfig, server: string): KubeConfig {
+export function redirectKubeConfig(kubeConfig: KubeConfigLike, server: string): KubeConfigLike {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new ConfigError("the kubeconfig has no current cluster");
   const copy = new KubeConfig();
   copy.loadFromOptions({
-    clusters: kubeConfig.getClusters().map((c) => (c.name === cluster.name ? { ...c, server } : c)),
-    users: kubeConfig.getUsers(),
-    contexts: kubeConfig.getContexts(),
+    // The entries are client-node's own when the kubeconfig is one (every kubeconfig ark-sdk hands out is).
+    clusters: kubeConfig.getClusters().map((c) => (c.name === cluster.name ? { ...c, server } : c)) as Cluster[],
+    users: kubeConfig.getUsers() as User[],
+    contexts: kubeConfig.getContexts() as Context[],
     currentContext: kubeConfig.getCurrentContext(),
   });
   return copy;

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike } from "../core/kubeconfig-like.js";
 import type { Closeable } from "../core/closeable.js";
 import { ArkClient } from "../ark/ark-client.js";
 import { errorMessage } from "../core/errors.js";
@@ -41,7 +42,7 @@ export async function publishControlPlane(plane: ControlPlane, path: string): Pr
 export interface TestCluster extends Closeable {
   readonly server: string;
   readonly kubeconfigPath: string;
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConfigLike;
   /** The plane itself when this file started it (fault hooks live there); undefined when shared. */
   readonly plane?: ControlPlane;
   /** Creates a namespace with a unique name starting with `prefix`; returns its name. */
@@ -66,8 +67,13 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
     plane = await startControlPlane(options);
     info = planeInfo(plane);
   }
-  const kubeConfig = plane?.kubeConfig ?? new KubeConfig();
-  if (!plane) kubeConfig.loadFromFile(info.kubeconfigPath);
+  let kubeConfig: KubeConfigLike;
+  if (plane) kubeConfig = plane.kubeConfig;
+  else {
+    const loaded = new KubeConfig();
+    loaded.loadFromFile(info.kubeconfigPath);
+    kubeConfig = loaded;
+  }
   const admin = new ArkClient({ kubeConfig, logger: silentLogger });
   let seq = 0;
   const cluster: TestCluster = {

@@ -2,7 +2,7 @@
 // API server answers (status codes, Status causes, pruned fields) without any
 // client library in between.
 import { request, type RequestOptions } from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigLike, KubeHttpsOptions } from "../../../src/core/kubeconfig-like.js";
 
 export interface KubeResponse {
   status: number;
@@ -15,11 +15,11 @@ export interface StatusCause {
   message?: string;
 }
 
-export async function kubeRequest(kc: KubeConfig, method: string, path: string, body?: unknown): Promise<KubeResponse> {
+export async function kubeRequest(kc: KubeConfigLike, method: string, path: string, body?: unknown): Promise<KubeResponse> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("kubeconfig has no current cluster");
   const options: RequestOptions = {};
-  await kc.applyToHTTPSOptions(options);
+  await kc.applyToHTTPSOptions(options as KubeHttpsOptions);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
