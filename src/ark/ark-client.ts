@@ -31,15 +31,15 @@ export interface ArkClientOptions {
   /** A loaded kubeconfig, e.g. a `@kubernetes/client-node` `KubeConfig` (its current context is used). */
   kubeConfig: KubeConfigLike;
   /** Default namespace (default: the in-cluster namespace file, else the context's namespace, else `default`). */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Act as another user and groups (one `Impersonate-Group` header per group). */
-  impersonate?: Impersonation;
+  impersonate?: Impersonation | undefined;
   /** `User-Agent` (default `ark-sdk/<version>`). */
-  userAgent?: string;
+  userAgent?: string | undefined;
   /** Default field manager of writes and server-side apply (default `ark-sdk`). */
-  fieldManager?: string;
+  fieldManager?: string | undefined;
   /** Client-side schema validation of ARK kinds before create/update/apply (default true). */
-  validate?: boolean;
+  validate?: boolean | undefined;
   /**
    * What that validation checks against and how strictly (default `"lenient"`):
    * `"lenient"` uses the schemas bundled with this SDK (ARK v0.1.67) and only
@@ -48,15 +48,15 @@ export interface ArkClientOptions {
    * target cluster (read once per client, read again when the server's answers
    * show a CRD changed; needs `get` on customresourcedefinitions).
    */
-  validation?: ValidationMode;
+  validation?: ValidationMode | undefined;
   /** Where the client logs (default: stderr at `ARK_SDK_LOG_LEVEL`, else `warn`). */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Deadline of each call including retries, ms (default 30,000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries of transient failures. */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /** Connection pool tuning. */
-  pool?: PoolOptions;
+  pool?: PoolOptions | undefined;
 }
 
 /** Options of `fromEnv`: how to find the configuration (see `config.ts`), plus the client's options. */

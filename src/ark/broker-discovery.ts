@@ -49,7 +49,7 @@ export interface BrokerDiscoveryOptions {
   /** Resolves Service references to URLs. */
   values: () => ValueSourceResolver;
   /** How long an answer is reused, ms (default 30,000). */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   logger: Logger;
 }
 

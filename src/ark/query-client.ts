@@ -28,43 +28,43 @@ import { linkAbort } from "../core/abort.js";
 /** Options of {@link QueryClient.wait}. */
 export interface QueryWaitOptions {
   /** Stop waiting when it aborts (`QueryCanceledError`, reason `aborted`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Stop waiting after this long, ms (`QueryTimeoutError`). Default: no limit. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Namespace of the Query (default: the client's). */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Set `spec.cancel` when the wait is aborted or times out (default false for `wait`, true for `run`). */
-  cancelOnStop?: boolean;
+  cancelOnStop?: boolean | undefined;
 }
 
 /** Options of {@link QueryClient.run}. */
 export interface QueryRunOptions {
   /** Aborting cancels the query (`spec.cancel: true`) and rejects with `QueryCanceledError`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Client-side deadline, ms, counted from the call (default: the request's
    * `timeout`/`timeoutMs`, else none). When it passes, `spec.cancel` is set and the call
    * rejects with `QueryTimeoutError`.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Options of {@link QueryClient.stream}. */
 export interface QueryStreamOptions {
   /** Ends the stream early (`QueryCanceledError`, reason `aborted`; the query keeps running). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Namespace of the Query (default: the client's). */
-  namespace?: string;
+  namespace?: string | undefined;
   /**
    * The broker's base URL. Default: found from the namespace's
    * `ark-config-streaming` ConfigMap. `null`: do not read the broker (only
    * the final result is yielded).
    */
-  brokerUrl?: string | null;
+  brokerUrl?: string | null | undefined;
   /** Maps the broker's Service to a URL when discovering it (default: in-cluster DNS). */
-  serviceUrl?: ServiceUrlResolver;
+  serviceUrl?: ServiceUrlResolver | undefined;
   /** After the Query settles, how long to wait for the broker stream's end, ms (default 500). */
-  settleGraceMs?: number;
+  settleGraceMs?: number | undefined;
 }
 
 /** A Query created by {@link QueryClient.start}, with its client-side deadline. */

@@ -24,11 +24,11 @@ export interface BearerAuthOptions {
    * Exact paths served to `GET` and `HEAD` without a token (default
    * {@link DEFAULT_PUBLIC_PATHS}); pass `[]` to protect every path.
    */
-  publicPaths?: readonly string[];
+  publicPaths?: readonly string[] | undefined;
   /** The `realm` named in challenges (default `"ark"`). */
-  realm?: string;
+  realm?: string | undefined;
   /** Where refusals are logged with their details (default: silent). */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="

@@ -26,33 +26,33 @@ export interface TokenValidatorOptions {
    * Expected `iss` claim. Also the base of OIDC discovery
    * (`<issuer>/.well-known/openid-configuration`) when `jwksUrl` is not set.
    */
-  issuer?: string;
+  issuer?: string | undefined;
   /** Accepted audiences: the token's `aud` must contain at least one. Unset: any audience (a warning is logged). */
-  audience?: string | readonly string[];
+  audience?: string | readonly string[] | undefined;
   /** The JWKS endpoint. Set it to skip discovery. */
-  jwksUrl?: string;
+  jwksUrl?: string | undefined;
   /** Accepted signature algorithms (default `RS256`, `ES256`). */
-  algorithms?: readonly AsymmetricAlgorithm[];
+  algorithms?: readonly AsymmetricAlgorithm[] | undefined;
   /** Clock skew allowed on `exp`, `nbf` and `iat`, ms (default 30,000). */
-  clockSkewMs?: number;
+  clockSkewMs?: number | undefined;
   /** Reject tokens whose `iat` is older than this, ms (default: no limit; `exp` still applies). */
-  maxTokenAgeMs?: number;
+  maxTokenAgeMs?: number | undefined;
   /** Claims that must be present, in addition to `exp` (always required). */
-  requiredClaims?: readonly string[];
+  requiredClaims?: readonly string[] | undefined;
   /** How long fetched keys are trusted before they are fetched again, ms (default 300,000). */
-  jwksCacheTtlMs?: number;
+  jwksCacheTtlMs?: number | undefined;
   /**
    * Least time between two refetches caused by an unknown `kid`, ms
    * (default 30,000), so that a flood of made-up `kid`s costs the JWKS server at
    * most one request per interval.
    */
-  jwksRefetchFloorMs?: number;
+  jwksRefetchFloorMs?: number | undefined;
   /** Timeout of each discovery or JWKS request, ms (default 5000). */
-  httpTimeoutMs?: number;
+  httpTimeoutMs?: number | undefined;
   /** Longest token accepted, in characters (default 16384); longer ones are refused before any parsing. */
-  maxTokenLength?: number;
+  maxTokenLength?: number | undefined;
   /** Where key fetches, rotations and failures are logged (default: silent). */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** Options after defaults and checks: what the validator actually runs with. */

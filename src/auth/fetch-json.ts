@@ -10,7 +10,7 @@ export interface FetchJsonOptions {
   /** Abort the request after this many milliseconds. */
   timeoutMs: number;
   /** Refuse bodies larger than this many bytes (default 1 MiB). */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /** What is being fetched, for messages: "JWKS", "OIDC discovery document". */
   what: string;
 }

@@ -30,10 +30,10 @@ export interface JwksCacheOptions {
   /** Timeout of each HTTP request (ms). */
   timeoutMs: number;
   /** After a failed fetch, answer with the same failure for this long (ms) instead of fetching again (default 1000). */
-  failureBackoffMs?: number;
-  logger?: Logger;
+  failureBackoffMs?: number | undefined;
+  logger?: Logger | undefined;
   /** The clock the TTL, the refetch floor and the back-off are measured with, ms (default `performance.now`); tests pass their own. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;

@@ -28,16 +28,16 @@ export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccoun
 /** Inputs of {@link loadConfig}; all optional. */
 export interface LoadConfigOptions {
   /** A kubeconfig file to use instead of `KUBECONFIG` / `~/.kube/config`. */
-  kubeconfig?: string;
+  kubeconfig?: string | undefined;
   /** A context of the kubeconfig (default: its current context). */
-  context?: string;
+  context?: string | undefined;
   /** The namespace, overriding every other source. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Environment to read (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Service-account folder (default `/var/run/secrets/kubernetes.io/serviceaccount`); for tests and unusual mounts. */
-  serviceAccountDir?: string;
-  logger?: Logger;
+  serviceAccountDir?: string | undefined;
+  logger?: Logger | undefined;
 }
 
 /** What {@link loadConfig} chose. */

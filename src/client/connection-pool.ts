@@ -12,9 +12,9 @@ import { ConfigError } from "./errors.js";
 /** Tuning of the shared dispatchers. */
 export interface PoolOptions {
   /** How long an idle connection stays open, ms (default 60,000; the API server keeps them longer). */
-  keepAliveTimeoutMs?: number;
+  keepAliveTimeoutMs?: number | undefined;
   /** Maximum connections per server (default unlimited: each watch holds one). */
-  connections?: number;
+  connections?: number | undefined;
 }
 
 interface SharedEntry {

@@ -26,11 +26,11 @@ export interface DiscoveredResource {
 /** Options of {@link ApiDiscovery}. */
 export interface ApiDiscoveryOptions {
   /** How long a group version's resource list is trusted, ms (default 300,000). */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** The least time between two reads of one group version forced by a kind missing from it, ms (default 2,000). */
-  refreshAfterMs?: number;
+  refreshAfterMs?: number | undefined;
   /** The clock, for tests. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 interface CachedList {

@@ -47,13 +47,13 @@ export interface ApiErrorInit {
   reason: string;
   message: string;
   /** Kind the request was about, e.g. `Agent`. */
-  kind?: string;
+  kind?: string | undefined;
   /** The resource (plural) the server named in `Status.details.kind`, e.g. `agents`. */
-  resource?: string;
+  resource?: string | undefined;
   /** The object the error is about. */
-  objectName?: string;
-  body?: Status;
-  request?: RequestContext;
+  objectName?: string | undefined;
+  body?: Status | undefined;
+  request?: RequestContext | undefined;
   cause?: unknown;
 }
 
@@ -134,7 +134,7 @@ markTimeout(ServerTimeoutError);
 export interface TransportErrorInit {
   message: string;
   /** The request that got no usable answer. */
-  request?: RequestContext;
+  request?: RequestContext | undefined;
   cause?: unknown;
 }
 

@@ -12,6 +12,7 @@ import type { Logger } from "../core/logger.js";
 import type { KubernetesObject } from "../core/meta.js";
 import { listWatch, objectKey, type ListWatchSource } from "./watch.js";
 import { linkAbort, onAbort } from "../core/abort.js";
+import { definedProps } from "../core/defined.js";
 
 /** Handlers an informer calls, by event name. */
 export interface InformerHandlers<T> {
@@ -30,15 +31,15 @@ export interface InformerHandlers<T> {
 /** Options of {@link Informer}. */
 export interface InformerOptions<T> {
   /** Applied to each object before caching. Default {@link stripManagedFields}; `false` caches objects as received. */
-  transform?: ((object: T) => T) | false;
+  transform?: ((object: T) => T) | false | undefined;
   /** Reconnect a watch that sent nothing for this long, ms (default 60,000). */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
   /** Retry spacing after failures (default 500 ms doubling to 30 s, with jitter). */
-  backoff?: BackoffOptions;
+  backoff?: BackoffOptions | undefined;
   /** Page size of (re)lists (default 500). */
-  pageSize?: number;
+  pageSize?: number | undefined;
   /** Server-side duration of each watch request, ms, sent as whole seconds rounded up (default random 300,000–600,000). */
-  serverTimeoutMs?: number;
+  serverTimeoutMs?: number | undefined;
 }
 
 /** Removes `metadata.managedFields` (server-side apply bookkeeping, often the bulk of an object). The input is not modified. */
@@ -83,7 +84,7 @@ export class Informer<T extends KubernetesObject> implements Closeable {
       signal: this.controller.signal,
       idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
       serverTimeoutMs: options.serverTimeoutMs,
-      backoff: { initialMs: 500, maxMs: 30_000, ...options.backoff },
+      backoff: { initialMs: 500, maxMs: 30_000, ...definedProps(options.backoff) },
       pageSize: options.pageSize ?? 500,
       retryAllErrors: true,
       onError: (error) => this.emit("error", error),

@@ -48,7 +48,7 @@ export interface ObjectCacheOptions {
   mode: CacheMode;
   logger: Logger;
   /** How long the first read of a kind waits for its informer to sync before reading directly, ms (default 10,000). */
-  syncTimeoutMs?: number;
+  syncTimeoutMs?: number | undefined;
 }
 
 /** The object reader of a resolver. */

@@ -8,21 +8,21 @@ import type { BackoffOptions } from "../core/backoff.js";
 /** Options every call accepts. */
 export interface CallOptions {
   /** Aborts the call; the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Deadline of this call including retries, ms (default: the client's, 30,000; 0: none). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Namespace of this call, overriding the client's (namespaced kinds only). */
-  namespace?: string;
+  namespace?: string | undefined;
 }
 
 /** Options of create, update, patch and apply. */
 export interface WriteOptions extends CallOptions {
   /** `"All"`: the server validates and answers but stores nothing. */
-  dryRun?: "All";
+  dryRun?: "All" | undefined;
   /** Field manager recorded in `managedFields` (default: the client's, `ark-sdk`). */
-  fieldManager?: string;
+  fieldManager?: string | undefined;
   /** Client-side schema validation before sending (default: the client's setting, on). */
-  validate?: boolean;
+  validate?: boolean | undefined;
 }
 
 /** A label selector: the API's string form (`app=x,tier!=db`) or equality pairs. */
@@ -30,23 +30,23 @@ export type LabelSelectorInput = string | Record<string, string>;
 
 /** Options of list and iterate. */
 export interface ListOptions extends CallOptions {
-  labelSelector?: LabelSelectorInput;
+  labelSelector?: LabelSelectorInput | undefined;
   /** e.g. `metadata.name=x` (custom resources support only `metadata.name` and `metadata.namespace`). */
-  fieldSelector?: string;
+  fieldSelector?: string | undefined;
   /** Page size used to fetch everything (default 500). */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /** Options of {@link ResourceClient.listPage}. */
 export interface ListPageOptions extends CallOptions {
-  labelSelector?: LabelSelectorInput;
-  fieldSelector?: string;
+  labelSelector?: LabelSelectorInput | undefined;
+  fieldSelector?: string | undefined;
   /** Maximum items in this page. */
-  limit?: number;
+  limit?: number | undefined;
   /** The `continue` token of the previous page. */
-  continue?: string;
+  continue?: string | undefined;
   /** List at this resourceVersion (`"0"`: any cached state is fine). */
-  resourceVersion?: string;
+  resourceVersion?: string | undefined;
 }
 
 /** One page of a list. */
@@ -66,7 +66,7 @@ export type PatchType = "merge" | "json" | "strategic";
 /** Options of patch and patchStatus. */
 export interface PatchOptions extends WriteOptions {
   /** Default `"merge"`. */
-  type?: PatchType;
+  type?: PatchType | undefined;
 }
 
 /** One RFC 6902 operation. */
@@ -78,45 +78,45 @@ export type JsonPatchOperation =
 /** Options of server-side apply. */
 export interface ApplyOptions extends WriteOptions {
   /** Take ownership of fields another manager owns instead of failing with a conflict. */
-  force?: boolean;
+  force?: boolean | undefined;
 }
 
 /** Options of delete. */
 export interface DeleteOptions extends CallOptions {
-  propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  propagationPolicy?: "Foreground" | "Background" | "Orphan" | undefined;
   /** Delete only if the object still has this uid and/or resourceVersion. */
-  preconditions?: { uid?: string; resourceVersion?: string };
+  preconditions?: { uid?: string; resourceVersion?: string } | undefined;
   /**
    * How long the object may take to terminate, ms (sent as whole seconds, rounded up; 0: at once).
    * Default: the object's own (a Pod's `terminationGracePeriodSeconds`).
    */
-  gracePeriodMs?: number;
-  dryRun?: "All";
+  gracePeriodMs?: number | undefined;
+  dryRun?: "All" | undefined;
 }
 
 /** Options of watch. */
 export interface WatchOptions extends Omit<CallOptions, "timeoutMs"> {
   /** Start after this resourceVersion. Without it the watch lists first and reports every existing object as ADDED. */
-  resourceVersion?: string;
-  labelSelector?: LabelSelectorInput;
-  fieldSelector?: string;
+  resourceVersion?: string | undefined;
+  labelSelector?: LabelSelectorInput | undefined;
+  fieldSelector?: string | undefined;
   /** Reconnect when the connection is silent this long, ms (default 60,000). Not a total timeout. */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
   /** Reconnect spacing (default 200 ms doubling to 30 s, with jitter). */
-  backoff?: BackoffOptions;
+  backoff?: BackoffOptions | undefined;
   /** Yield BOOKMARK events (default false; they are always requested and used for resuming). */
-  bookmarks?: boolean;
+  bookmarks?: boolean | undefined;
   /** Yield a `SYNCED` event when the initial list has been reported (and after each relist); default false. */
-  synced?: boolean;
+  synced?: boolean | undefined;
   /**
    * How long the server holds each watch request open before the client re-issues it, ms
    * (sent as whole seconds, rounded up; default random 300,000–600,000).
    */
-  serverTimeoutMs?: number;
+  serverTimeoutMs?: number | undefined;
 }
 
 /** Options of waitFor. */
 export interface WaitOptions extends Omit<CallOptions, "timeoutMs"> {
   /** Give up after this long, ms, with a `WaitTimeoutError`. Default: wait until `signal` aborts. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }

@@ -21,6 +21,7 @@ import type { HttpRequest, QueryParams, Transport } from "./transport.js";
 import { listWatch, type ListWatchSource, type SyncedEvent, type WatchEvent } from "./watch.js";
 import { linkAbort } from "../core/abort.js";
 import { SchemaValidation } from "./schema-validation.js";
+import { definedProps } from "../core/defined.js";
 
 /** Checks an object against its kind's schema; returns every problem (empty when valid). The generated `validateObject` is one. */
 export type Validator = (object: unknown, options?: ValidateOptions) => ValidationProblem[];
@@ -41,18 +42,18 @@ export type ApplyObject<T extends KubernetesObject> = DeepPartial<Omit<T, "metad
 export interface ResourceClientOptions {
   transport: Transport;
   /** Default namespace of namespaced kinds (default `"default"`). */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Default field manager of writes (default `"ark-sdk"`). */
-  fieldManager?: string;
+  fieldManager?: string | undefined;
   /** Schema validator run before create/update/apply; `false` or absent: none. */
-  validate?: Validator | false;
+  validate?: Validator | false | undefined;
   /**
    * How `validate`'s findings are judged and which schema is used (see
    * `ValidationMode`); default: lenient, unknown fields logged as warnings.
    * Share one per client so the cluster's schemas are read once.
    */
-  schemaValidation?: SchemaValidation;
-  logger?: Logger;
+  schemaValidation?: SchemaValidation | undefined;
+  logger?: Logger | undefined;
 }
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
@@ -297,7 +298,7 @@ export class ResourceClient<T extends KubernetesObject> {
         signal: controller.signal,
         idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
         serverTimeoutMs: options.serverTimeoutMs,
-        backoff: { initialMs: 200, maxMs: 30_000, ...options.backoff },
+        backoff: { initialMs: 200, maxMs: 30_000, ...definedProps(options.backoff) },
         pageSize: 500,
         retryAllErrors: false,
         logger: this.logger,

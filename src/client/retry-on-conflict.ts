@@ -6,6 +6,7 @@
 
 import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
 import { ArgumentError, isConflict, type ConflictError } from "./errors.js";
+import { definedProps } from "../core/defined.js";
 
 // A server-side-apply ownership conflict does not go away by reading again.
 function isFieldManagerConflict(error: ConflictError): boolean {
@@ -15,10 +16,10 @@ function isFieldManagerConflict(error: ConflictError): boolean {
 /** Options of {@link retryOnConflict}. */
 export interface RetryOnConflictOptions {
   /** Total tries (default 10). */
-  attempts?: number;
+  attempts?: number | undefined;
   /** Spacing between tries (default 10 ms doubling to 1 s, half of it random). */
-  backoff?: BackoffOptions;
-  signal?: AbortSignal;
+  backoff?: BackoffOptions | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -35,7 +36,7 @@ export interface RetryOnConflictOptions {
 export async function retryOnConflict<R>(fn: (attempt: number) => Promise<R>, options: RetryOnConflictOptions = {}): Promise<R> {
   const attempts = options.attempts ?? 10;
   if (!Number.isInteger(attempts) || attempts < 1) throw new ArgumentError("attempts", "must be a positive integer");
-  const backoff = { initialMs: 10, maxMs: 1_000, ...options.backoff };
+  const backoff = { initialMs: 10, maxMs: 1_000, ...definedProps(options.backoff) };
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);

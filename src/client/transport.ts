@@ -22,6 +22,7 @@ import { errorMessage } from "../core/errors.js";
 import { linkAbort } from "../core/abort.js";
 import { afterConnectionFailure, afterErrorAnswer, retryPause } from "./retry-decisions.js";
 import { splitLines } from "../protocol/framing.js";
+import { definedProps } from "../core/defined.js";
 
 /** Who to act as (the API server checks that the real identity may impersonate). */
 export interface Impersonation {
@@ -38,20 +39,20 @@ export interface Impersonation {
 /** Retry policy for transient failures. */
 export interface RetryOptions extends BackoffOptions {
   /** Total tries including the first (default 5; 1 disables retries). */
-  attempts?: number;
+  attempts?: number | undefined;
 }
 
 /** Options of a {@link Transport}. */
 export interface TransportOptions {
   kubeConfig: KubeConfigLike;
   /** `User-Agent` (default `ark-sdk/<version>`). The API server records writes without a field manager under its first segment. */
-  userAgent?: string;
-  impersonate?: Impersonation;
-  logger?: Logger;
+  userAgent?: string | undefined;
+  impersonate?: Impersonation | undefined;
+  logger?: Logger | undefined;
   /** Deadline of one call including its retries, ms (default 30,000; 0 = none). */
-  timeoutMs?: number;
-  retry?: RetryOptions;
-  pool?: PoolOptions;
+  timeoutMs?: number | undefined;
+  retry?: RetryOptions | undefined;
+  pool?: PoolOptions | undefined;
 }
 
 /** Query parameters; `undefined` values are left out. */
@@ -145,7 +146,7 @@ export class Transport {
     this.userAgent = options.userAgent ?? `ark-sdk/${SDK_VERSION}`;
     this.impersonate = options.impersonate;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.retry = { initialMs: 200, maxMs: 5_000, ...options.retry, attempts: Math.max(1, options.retry?.attempts ?? 5) };
+    this.retry = { initialMs: 200, maxMs: 5_000, ...definedProps(options.retry), attempts: Math.max(1, options.retry?.attempts ?? 5) };
     this.poolOptions = options.pool ?? {};
     // Every in-flight call listens for close(); there may be many.
     setMaxListeners(0, this.closing.signal);

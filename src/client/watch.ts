@@ -62,21 +62,21 @@ export interface ListWatchSource<T> {
 /** Options of the list-watch loop. */
 export interface ListWatchOptions<T> {
   /** Where to start; `undefined` lists first and reports every existing object as ADDED. */
-  resourceVersion?: string;
+  resourceVersion?: string | undefined;
   /** The last known state, keyed by `namespace/name`; the loop keeps it current. */
   store: Map<string, T>;
   /** Applied to each object before it is stored and reported. */
-  transform?: (object: T) => T;
+  transform?: ((object: T) => T) | undefined;
   signal: AbortSignal;
   /** Reconnect when no bytes arrive for this long, ms. */
   idleTimeoutMs: number;
   /** Server-side duration of each watch request, ms, sent as whole seconds rounded up (default random 300–600 s, spreading reconnects). */
-  serverTimeoutMs?: number;
+  serverTimeoutMs?: number | undefined;
   backoff: BackoffOptions;
   pageSize: number;
   /** Keep going after errors that are not transient (403, 404, …), reporting them to `onError`. */
   retryAllErrors: boolean;
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
   logger: Logger;
 }
 

@@ -28,9 +28,9 @@ export function onAbort(signal: AbortSignal | undefined, listener: (reason: unkn
 /** Options of {@link linkAbort}. */
 export interface LinkAbortOptions {
   /** Aborts the linked signal after this many ms (clamped to what `setTimeout` keeps); none when undefined. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The reason a timeout aborts with, made when it fires (default: a `DOMException` named `TimeoutError`, as `AbortSignal.timeout` uses). */
-  timeoutReason?: () => unknown;
+  timeoutReason?: (() => unknown) | undefined;
 }
 
 /** A signal of one's own, linked to parent signals and a timeout; see {@link linkAbort}. */

@@ -7,17 +7,17 @@
 /** How retries are spaced. */
 export interface BackoffOptions {
   /** Delay before the first retry, ms (default 100). */
-  initialMs?: number;
+  initialMs?: number | undefined;
   /** Upper bound of any one delay, ms (default 10,000). */
-  maxMs?: number;
+  maxMs?: number | undefined;
   /** Growth factor per attempt (default 2). */
-  factor?: number;
+  factor?: number | undefined;
   /**
    * Fraction of each delay that is random (default 0.5: a delay of `d`
    * becomes uniform in `[d/2, d]`), so many clients that failed together do
    * not retry together.
    */
-  jitter?: number;
+  jitter?: number | undefined;
 }
 
 /**

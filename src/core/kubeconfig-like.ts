@@ -39,13 +39,13 @@ export interface KubeContextEntry {
 
 /** Connection options a kubeconfig fills in for its current context (CA, client certificate, `Authorization` header…). */
 export interface KubeHttpsOptions {
-  headers?: Record<string, unknown>;
-  ca?: string | Buffer;
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  servername?: string;
-  rejectUnauthorized?: boolean;
-  auth?: string;
+  headers?: Record<string, unknown> | undefined;
+  ca?: string | Buffer | undefined;
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
+  servername?: string | undefined;
+  rejectUnauthorized?: boolean | undefined;
+  auth?: string | undefined;
 }
 
 /**

@@ -57,18 +57,18 @@ export const DISPATCHER_ARK_VERSION: string = `v${BUNDLED_ARK_VERSION}`;
 /** Options of {@link startDispatcher}. */
 export interface DispatcherOptions {
   /** Where the Queries are (one of `kubeConfig` or `client`). */
-  kubeConfig?: KubeConfigLike;
+  kubeConfig?: KubeConfigLike | undefined;
   /** An existing client to use (not closed by the dispatcher). */
-  client?: ArkClient;
+  client?: ArkClient | undefined;
   /** Dispatch Queries of this namespace only (default: every namespace). */
-  namespace?: string;
+  namespace?: string | undefined;
   /**
    * Maps `serviceRef` engine addresses to URLs (default {@link loopbackServiceUrl}:
    * the dispatcher runs outside any cluster, so Services are expected on loopback).
    */
-  serviceUrl?: ServiceUrlResolver;
+  serviceUrl?: ServiceUrlResolver | undefined;
   /** Queries executing at once; more wait for a slot (default 32, ARK's default). */
-  maxConcurrentQueries?: number;
+  maxConcurrentQueries?: number | undefined;
   /**
    * The central completions engine ARK sends targets without a named engine to
    * when the namespace has no `ark-completions` ExecutionEngine (ARK's
@@ -76,24 +76,24 @@ export interface DispatcherOptions {
    * does not resolve outside ARK's cluster: such Queries fail as ARK's would
    * without its completions engine).
    */
-  completionsAddress?: string;
+  completionsAddress?: string | undefined;
   /**
    * Send `traceparent` and `baggage` (`ark.session.id`) with each dispatch,
    * as ARK does when its telemetry is configured (default true; false mimics
    * an ARK without telemetry).
    */
-  traceHeaders?: boolean;
+  traceHeaders?: boolean | undefined;
   /** The controller's hard HTTP ceiling per engine call (default 5 minutes, ARK ≤ 0.1.67; lower it only in tests). */
-  httpTimeoutMs?: number;
+  httpTimeoutMs?: number | undefined;
   /** How long a failing broker clean-up is retried before the finalizer is dropped anyway (default 5 minutes, ARK's). */
-  cleanupGraceMs?: number;
+  cleanupGraceMs?: number | undefined;
   /** How often a failing broker clean-up is retried (default 15 s, ARK's). */
-  cleanupRetryMs?: number;
+  cleanupRetryMs?: number | undefined;
   /** Apply ARK's admission defaults (`spec.ttl` on Queries, `modelRef: default` on Agents), as its webhooks would (default true). */
-  admissionDefaults?: boolean;
-  logger?: Logger;
+  admissionDefaults?: boolean | undefined;
+  logger?: Logger | undefined;
   /** Called after each dispatch with its timings (for benchmarks and dashboards). */
-  onDispatched?: (record: DispatchRecord) => void;
+  onDispatched?: ((record: DispatchRecord) => void) | undefined;
 }
 
 /** The timings of one dispatch. */

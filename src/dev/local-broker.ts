@@ -26,14 +26,14 @@ import { WireFormatError } from "../protocol/errors.js";
 /** Options of {@link startLocalBroker}. */
 export interface LocalBrokerOptions {
   /** Interface to bind (default `127.0.0.1`). */
-  host?: string;
+  host?: string | undefined;
   /** Port (default 0: a free one). */
-  port?: number;
+  port?: number | undefined;
   /** Streams kept for replay; the oldest completed ones are dropped beyond this (default 1,000). */
-  maxStreams?: number;
+  maxStreams?: number | undefined;
   /** Largest accepted request body, bytes (default 8 MiB). */
-  maxBodyBytes?: number;
-  logger?: Logger;
+  maxBodyBytes?: number | undefined;
+  logger?: Logger | undefined;
 }
 
 /** A memory message as stored by `POST /messages` (and listed by `GET /messages`). */

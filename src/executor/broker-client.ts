@@ -24,12 +24,12 @@ export interface BrokerStreamOptions {
   /** The agent's name (`model: "agent/<name>"`). */
   agentName: string;
   /** Retention of memory messages, when the Query has a TTL. */
-  messageTtlSeconds?: number;
-  logger?: Logger;
+  messageTtlSeconds?: number | undefined;
+  logger?: Logger | undefined;
   /** Per-call timeout, ms (default 10,000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Called when a call fails to connect, so the caller can forget a stale broker address. */
-  onUnreachable?: () => void;
+  onUnreachable?: (() => void) | undefined;
 }
 
 /** A tool call as streamed: an index plus an OpenAI tool call. */

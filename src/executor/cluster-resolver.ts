@@ -47,21 +47,21 @@ import { memoryEndpointFor, MemoryUnavailableError, type MemoryEndpoint } from "
 /** Options of {@link ClusterQueryResolver}. */
 export interface ClusterQueryResolverOptions {
   /** `informer` (default): cache objects with list+watch; `none`: read every object on every request. */
-  cache?: CacheMode;
+  cache?: CacheMode | undefined;
   /** Maps Service references to URLs (default: in-cluster DNS names, see `clusterServiceUrl`). */
-  serviceUrl?: ServiceUrlResolver;
+  serviceUrl?: ServiceUrlResolver | undefined;
   /** How long a namespace's broker address is reused, ms (default 30,000). */
-  brokerCacheTtlMs?: number;
+  brokerCacheTtlMs?: number | undefined;
   /** Timeout of broker calls, ms (default 10,000). */
-  brokerTimeoutMs?: number;
-  logger?: Logger;
+  brokerTimeoutMs?: number | undefined;
+  logger?: Logger | undefined;
   /**
    * What runs agent tools besides the request (`ctx.tools`). Default:
    * agent and team tools run as sub-Queries created with the resolver's
    * client (RBAC: create, get, list, watch, patch on queries); no approval
    * hook (tools requiring approval fail with `ToolApprovalRequiredError`).
    */
-  tools?: ToolHost;
+  tools?: ToolHost | undefined;
 }
 
 /** The Query's `spec.timeout` default (ARK's CRD default). */

@@ -27,7 +27,7 @@ import type { ExecutionEngineRequest } from "./types.js";
 export interface ExecutionRuntimeOptions {
   logger: Logger;
   /** Upper bound on any execution, ms, on top of the Query's own timeout. */
-  maxExecutionMs?: number;
+  maxExecutionMs?: number | undefined;
   /** Resolves to the tracer when OpenTelemetry is on. */
   tracing: Promise<ExecutionTracing | undefined>;
 }

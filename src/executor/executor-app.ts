@@ -31,11 +31,11 @@ import { SSE_HEADERS } from "../protocol/framing.js";
 /** Options of {@link ExecutorApp}. */
 export interface ExecutorAppOptions {
   /** Agent card description (default `<engine> execution engine`). */
-  description?: string;
+  description?: string | undefined;
   /** Agent card skills (default: one "<engine> Agent Execution" skill). */
-  skills?: A2AAgentSkill[];
+  skills?: A2AAgentSkill[] | undefined;
   /** Agent card version (default `1.0.0`). */
-  version?: string;
+  version?: string | undefined;
   /**
    * Turns QueryRefs into requests. Default: a `ClusterQueryResolver` for the
    * ambient Kubernetes configuration (in-cluster service account or
@@ -43,57 +43,57 @@ export interface ExecutorAppOptions {
    * pass in stays yours: close it after `close()` (its informers' watches keep
    * the process alive until then).
    */
-  resolver?: QueryResolver;
+  resolver?: QueryResolver | undefined;
   /** Checks each request before routing (e.g. `bearerAuth(validator)`); its `{ ok: false }` response is sent as is. */
-  auth?: RequestGuard;
+  auth?: RequestGuard | undefined;
   /**
    * The URL the agent card advertises. Set it in production; by default the
    * card names the scheme and `Host` it was fetched with (a malformed `Host`
    * is answered 400).
    */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
   /** Largest accepted request body, bytes (default 4 MiB); larger ones get 413. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** How long `close()` lets running executions finish before aborting them, ms (default 25,000). */
-  shutdownGracePeriodMs?: number;
+  shutdownGracePeriodMs?: number | undefined;
   /** Upper bound on any execution, ms, on top of each Query's `spec.timeout`. */
-  maxExecutionMs?: number;
+  maxExecutionMs?: number | undefined;
   /** Also serve the older REST protocol at `POST /execute` (default false). */
-  restExecute?: boolean;
+  restExecute?: boolean | undefined;
   /** How long finished A2A tasks stay readable through `tasks/get`, ms (default 10 minutes). */
-  taskRetentionMs?: number;
+  taskRetentionMs?: number | undefined;
   /** How long a client may take to send a request's headers, ms (default 20,000); slower connections are cut (`listen()` only). */
-  headersTimeoutMs?: number;
+  headersTimeoutMs?: number | undefined;
   /** How long a client may take to send a whole request, headers and body, ms (default 60,000; not the execution's time). */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
   /** How long an idle keep-alive connection stays open, ms (default 5,000). */
-  keepAliveTimeoutMs?: number;
+  keepAliveTimeoutMs?: number | undefined;
   /** Most simultaneous connections; further ones are closed at once (default 4,096). */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /**
    * Bytes of events one `message/stream` holds for a client that reads slower
    * than the engine streams (default 1 MiB); past it, `ctx.streamChunk` waits.
    */
-  maxStreamBufferBytes?: number;
+  maxStreamBufferBytes?: number | undefined;
   /** How long a stream's client may read nothing while its socket is full before the stream is cut, ms (default 30,000). */
-  streamStallTimeoutMs?: number;
-  logger?: Logger;
+  streamStallTimeoutMs?: number | undefined;
+  logger?: Logger | undefined;
 }
 
 /** Options of {@link ExecutorApp.listen}. */
 export interface ListenOptions {
   /** Interface to bind (default `0.0.0.0`). */
-  host?: string;
+  host?: string | undefined;
   /** Port (default 8000; 0 picks a free one). */
-  port?: number;
+  port?: number | undefined;
   /** Call `close()` on SIGTERM and SIGINT (default true). */
-  handleSignals?: boolean;
+  handleSignals?: boolean | undefined;
 }
 
 /** Options of {@link ExecutorApp.close}. */
 export interface CloseOptions {
   /** Overrides the app's `shutdownGracePeriodMs` for this call. */
-  gracePeriodMs?: number;
+  gracePeriodMs?: number | undefined;
 }
 
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;

@@ -54,19 +54,19 @@ export interface EngineManifestOptions {
   /** The container image. */
   image: string;
   /** Features the engine uses (default {@link DEFAULT_ENGINE_FEATURES}). */
-  features?: readonly EngineFeature[];
+  features?: readonly EngineFeature[] | undefined;
   /** Grant the rules in every namespace (ClusterRole + ClusterRoleBinding) for an engine that serves several namespaces. Default false. */
-  clusterWide?: boolean;
+  clusterWide?: boolean | undefined;
   /** The port the engine listens on (default 8000), named `http` in the Service and the ExecutionEngine's `serviceRef`. */
-  port?: number;
+  port?: number | undefined;
   /** Replicas of the Deployment (default 1). */
-  replicas?: number;
+  replicas?: number | undefined;
   /** `ExecutorApp`'s shutdown grace period, ms (default 25,000): the pod's termination grace period is set above it. */
-  drainPeriodMs?: number;
+  drainPeriodMs?: number | undefined;
   /** Container resources (default requests 50m CPU / 128Mi, limit 512Mi memory). */
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> } | undefined;
   /** The ExecutionEngine's description. */
-  description?: string;
+  description?: string | undefined;
 }
 
 const ARK = "ark.mckinsey.com";

@@ -18,11 +18,11 @@ export interface TaskRecord {
 /** Options of {@link TaskStore}. */
 export interface TaskStoreOptions {
   /** How long finished tasks stay readable, ms (default 10 minutes). */
-  retentionMs?: number;
+  retentionMs?: number | undefined;
   /** Most tasks kept (default 1,000); running tasks are never dropped. */
-  maxTasks?: number;
+  maxTasks?: number | undefined;
   /** The clock retention is measured with, ms (default `Date.now`); tests pass their own. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** The task store. */

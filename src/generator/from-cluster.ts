@@ -9,14 +9,14 @@ import { asCrd, type CrdSource } from "./read-crds.js";
 /** Which cluster and which CRDs. */
 export interface ClusterCrdOptions {
   /** A loaded kubeconfig (its current context is used); default: the kubeconfig file below, else `KUBECONFIG`/`~/.kube/config`/in-cluster. */
-  kubeConfig?: KubeConfigLike;
+  kubeConfig?: KubeConfigLike | undefined;
   /** A kubeconfig file to load instead of the default ones. */
-  kubeconfigPath?: string;
+  kubeconfigPath?: string | undefined;
   /** The context to use (default: the kubeconfig's current context); not with `kubeConfig`. */
-  context?: string;
+  context?: string | undefined;
   /** API groups to keep (default `["ark.mckinsey.com"]`; `["*"]` keeps every CRD). */
-  groups?: readonly string[];
-  signal?: AbortSignal;
+  groups?: readonly string[] | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 const CRD_LIST_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";

@@ -16,7 +16,7 @@ import { buildTypeGraph } from "./shapes.js";
 /** Options of {@link generate}. */
 export interface GenerateOptions {
   /** Where the generated code imports the SDK from (default: this repository's layout). */
-  imports?: RuntimeImports;
+  imports?: RuntimeImports | undefined;
 }
 
 /** What {@link generate} produced. */

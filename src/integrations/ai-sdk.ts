@@ -40,16 +40,16 @@ export type AiSdkLanguageModel = Exclude<LanguageModel, string>;
 /** Options of {@link languageModelFor}. */
 export interface LanguageModelOptions {
   /** Aborts every request of the model (pass `ctx.signal`); combined with a call's own `abortSignal`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** The `fetch` the provider uses (default: the global one). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /**
    * For `openai` models: `true` uses `@ai-sdk/openai-compatible`, `false` `@ai-sdk/openai`.
    * Default: `@ai-sdk/openai` only when the base URL's host is `api.openai.com`.
    */
-  compatible?: boolean;
+  compatible?: boolean | undefined;
   /** For `openai` models through `@ai-sdk/openai`: the Chat Completions API (default, as ARK calls it) or the Responses API. */
-  openAIApi?: "chat" | "responses";
+  openAIApi?: "chat" | "responses" | undefined;
 }
 
 /** The AI SDK provider package a Model needs is not installed. */
@@ -204,7 +204,7 @@ export interface ModelCallSettings {
 /** Options of {@link callSettingsFor}. */
 export interface CallSettingsOptions {
   /** Sets `abortSignal` (pass `ctx.signal`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** ARK's (OpenAI-style) property names → the AI SDK's call settings. */

@@ -30,13 +30,13 @@ import type { Message } from "../protocol/messages.js";
 /** Options of {@link openAIClientFor}. */
 export interface OpenAIClientOptions {
   /** Aborts every request of the client (pass `ctx.signal`); combined with a request's own signal. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Per-request timeout, ms (the client's default otherwise). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries of the client (default: the client's, 2). */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** The `fetch` to use (default: the global one). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 // The client recognises a caller's abort only through a request's own `signal`; these subclasses add the

@@ -13,9 +13,9 @@ export interface AgentCardOptions {
   engineName: string;
   /** Where the JSON-RPC endpoint is reachable, e.g. `http://10.0.0.7:8000`. */
   url: string;
-  description?: string;
-  version?: string;
-  skills?: A2AAgentSkill[];
+  description?: string | undefined;
+  version?: string | undefined;
+  skills?: A2AAgentSkill[] | undefined;
 }
 
 /** The default skill: "executes agents with <engine>". */

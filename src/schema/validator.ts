@@ -20,13 +20,13 @@ export interface ValidateOptions {
    * request); `"ignore"` accepts them, e.g. to write back an object read from
    * a server with a newer schema.
    */
-  unknownFields?: "report" | "ignore";
+  unknownFields?: "report" | "ignore" | undefined;
   /**
    * `"ignore"` skips problems under `status`: on create and update of a kind
    * with a status subresource the server ignores `status` altogether.
    * Default `"validate"`.
    */
-  status?: "validate" | "ignore";
+  status?: "validate" | "ignore" | undefined;
 }
 
 /** Validates one object; returns every problem found (empty when valid). */

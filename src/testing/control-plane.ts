@@ -32,23 +32,23 @@ export interface StaticUser {
 /** Options of {@link startControlPlane}. */
 export interface ControlPlaneOptions {
   /** Which CRDs to install: ARK's (default), none, or the given objects. */
-  crds?: "ark" | "none" | readonly CrdObject[];
+  crds?: "ark" | "none" | readonly CrdObject[] | undefined;
   /** Explicit binary paths (otherwise found as {@link findBinaries} says). */
-  binaries?: Partial<ControlPlaneBinaries>;
+  binaries?: Partial<ControlPlaneBinaries> | undefined;
   /** Users written into the static token file, for RBAC tests. */
-  users?: readonly StaticUser[];
+  users?: readonly StaticUser[] | undefined;
   /** kube-apiserver's secure port (default: a free one). */
-  apiServerPort?: number;
+  apiServerPort?: number | undefined;
   /** etcd's client port (default: a free one). */
-  etcdPort?: number;
+  etcdPort?: number | undefined;
   /** How long to wait for each process to be ready, in ms (default 60 000). */
-  startTimeoutMs?: number;
+  startTimeoutMs?: number | undefined;
   /** How long to wait for the CRDs to be Established, in ms (default 30 000). */
-  crdTimeoutMs?: number;
+  crdTimeoutMs?: number | undefined;
   /** Extra kube-apiserver flags, e.g. `--audit-log-path=...`. */
-  extraApiServerFlags?: readonly string[];
+  extraApiServerFlags?: readonly string[] | undefined;
   /** Parent folder of the plane's temporary folder (default: /dev/shm when present, for etcd's fsyncs). */
-  tmpRoot?: string;
+  tmpRoot?: string | undefined;
 }
 
 /** A running control plane. */

@@ -19,11 +19,11 @@ import type { ToolHost } from "../executor/tools/toolbox.js";
 /** What {@link engineRequest} takes: any field of the request, plus shortcuts. */
 export interface EngineRequestInit extends Partial<Omit<ExecutionEngineRequest, "agent">> {
   /** The user's input (shortcut for `userInput`). */
-  input?: string;
+  input?: string | undefined;
   /** Fields of the agent (name, prompt, model, …). */
-  agent?: Partial<ExecutionEngineRequest["agent"]>;
+  agent?: Partial<ExecutionEngineRequest["agent"]> | undefined;
   /** Shortcut: an OpenAI-compatible model at this base URL (e.g. a local model server's `url`). */
-  modelUrl?: string;
+  modelUrl?: string | undefined;
 }
 
 /** The model {@link engineRequest} uses with `modelUrl`: provider `openai`, model `test-model`, key `test-key`. */
@@ -85,19 +85,19 @@ export interface EngineRunResult {
 /** Options of {@link runEngine}. */
 export interface RunEngineOptions {
   /** Aborts the execution (its `ctx.signal` fires with cause `task-canceled`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Aborts the execution after this long, ms (cause `deadline`, like a Query's `spec.timeout`). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The query reference the context carries (default: a Query `test-query` in `request.agent.namespace`). */
-  queryRef?: QueryRef;
+  queryRef?: QueryRef | undefined;
   /** The context's logger (default: silent). */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /**
    * What runs the request's tools besides the request itself: `subQueries`
    * for agent/team tools (e.g. `subQueryRunner(ark)`), `approve` for tools
    * that require approval. Default: neither (such calls fail with a clear error).
    */
-  tools?: ToolHost;
+  tools?: ToolHost | undefined;
 }
 
 /**

@@ -64,13 +64,13 @@ export type ModelScript = readonly ScriptedReply[] | ((request: RecordedChatRequ
 /** Options of {@link startLocalModelServer}. */
 export interface LocalModelServerOptions {
   /** The replies (default: answer "ok" to everything). */
-  replies?: ModelScript;
+  replies?: ModelScript | undefined;
   /** Require `Authorization: Bearer <apiKey>` (401 otherwise). */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** The model names `GET /v1/models` lists (default `["test-model"]`). */
-  models?: string[];
+  models?: string[] | undefined;
   /** Loopback port (default: a free one). */
-  port?: number;
+  port?: number | undefined;
 }
 
 /** A running local model server. */

@@ -16,23 +16,23 @@ export type LocalIssuerAlgorithm = "RS256" | "ES256";
 /** Options of {@link startLocalOidcIssuer}. */
 export interface LocalOidcIssuerOptions {
   /** Algorithm of the first signing key (default `RS256`). */
-  algorithm?: LocalIssuerAlgorithm;
+  algorithm?: LocalIssuerAlgorithm | undefined;
   /** Audience put in tokens unless `sign` says otherwise (default `"ark-test"`). */
-  audience?: string;
+  audience?: string | undefined;
 }
 
 /** Options of one token signed by {@link LocalOidcIssuer.sign}. */
 export interface SignOptions {
   /** The key to sign with (default: the first published key). */
-  kid?: string;
+  kid?: string | undefined;
   /** `exp` this long from now, ms, rounded to whole seconds (default 300,000; negative for an expired token). */
-  expiresInMs?: number;
+  expiresInMs?: number | undefined;
   /** `nbf` this long from now, ms, rounded to whole seconds (default: none). */
-  notBeforeInMs?: number;
+  notBeforeInMs?: number | undefined;
   /** `iat` this long from now, ms, rounded to whole seconds (default 0). */
-  issuedAtInMs?: number;
+  issuedAtInMs?: number | undefined;
   /** Omit `exp` entirely. */
-  withoutExpiry?: boolean;
+  withoutExpiry?: boolean | undefined;
 }
 
 /** A running local issuer. */

@@ -36,8 +36,8 @@ export interface SupervisedProcessOptions {
   /** File receiving the process's combined output. */
   logFile: string;
   /** A folder the watchdog removes if the parent dies without cleaning up. */
-  orphanCleanupDir?: string;
-  env?: NodeJS.ProcessEnv;
+  orphanCleanupDir?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 const live = new Set<SupervisedProcess>();

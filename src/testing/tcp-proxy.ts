@@ -19,7 +19,7 @@ export interface DropAnswersOptions {
    * (default 0: nothing of the answer arrives). A few kilobytes let the
    * response head through and cut the body, as a peer dying mid-answer does.
    */
-  keepBytes?: number;
+  keepBytes?: number | undefined;
 }
 
 interface Pair {

@@ -122,15 +122,15 @@ export interface AgentTool {
 /** Options of `ctx.tools.call`. */
 export interface ToolCallOptions {
   /** Aborts the call (combined with `ctx.signal`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** The model's id of this call (echoed in the result and the streamed tool-call chunk). */
-  toolCallId?: string;
+  toolCallId?: string | undefined;
   /**
    * Stream the call to ARK's broker as a tool-call chunk before running it,
    * as ARK's own engine does (default true). Pass `false` when the engine
    * already streamed the model's tool call itself.
    */
-  stream?: boolean;
+  stream?: boolean | undefined;
 }
 
 /** What a tool call produced. */
