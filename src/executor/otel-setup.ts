@@ -28,27 +28,27 @@ export interface TracingOptions {
    * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`; headers from
    * `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,...`).
    */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Extra headers of the primary exporter (merged over `OTEL_EXPORTER_OTLP_HEADERS`). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /**
    * A second destination: the ARK broker's OTLP traces URL
    * (`http://<broker>/v1/traces`), or a promise of it (discovery may take a
    * moment; spans ended before it settles go to the primary endpoint only).
    * `undefined` (or a promise of it) adds none.
    */
-  brokerEndpoint?: string | Promise<string | undefined>;
+  brokerEndpoint?: string | Promise<string | undefined> | undefined;
   /** `service.name` when `OTEL_SERVICE_NAME` is not set (default `ark-engine`). */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /**
    * The exporters to use instead of OTLP/HTTP (tests, other protocols). When
    * given, `endpoint`, `headers` and `brokerEndpoint` are ignored.
    */
-  exporters?: SpanExporter[];
+  exporters?: SpanExporter[] | undefined;
   /** Delay between two batch exports, ms (default 5,000, the SDK's default). */
-  exportDelayMs?: number;
+  exportDelayMs?: number | undefined;
   /** Where setup and export problems are logged (default: silent). */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /** The tracing {@link setupTracing} registered; flush it before the process exits. */

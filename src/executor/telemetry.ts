@@ -65,15 +65,15 @@ export function parseBaggage(value: string | undefined): Record<string, string> 
 
 /** Options of {@link loadTracing}. */
 export interface LoadTracingOptions {
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Load even without `OTEL_EXPORTER_OTLP_ENDPOINT`. */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Set up no SDK: spans go to whatever provider is registered globally (none: not recorded). */
-  apiOnly?: boolean;
+  apiOnly?: boolean | undefined;
   /** `service.name` of the SDK set up here when `OTEL_SERVICE_NAME` is not set. */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /** Finds the ARK broker's OTLP traces URL (a second export destination), called once when the SDK is set up here. */
-  brokerEndpoint?: () => Promise<string | undefined>;
+  brokerEndpoint?: (() => Promise<string | undefined>) | undefined;
 }
 
 /** The loaded API, for {@link childSpan}; set by the first {@link loadTracing} that loads it. */
