@@ -261,7 +261,7 @@ export function callSettingsFor(model: ModelConfig | TypedModel, options: CallSe
 /** Options of {@link aiSdkTools}. */
 export interface AiSdkToolsOptions {
   /** Most model calls of one loop (default 25; ARK's own engine has no limit). */
-  maxSteps?: number;
+  maxSteps?: number | undefined;
 }
 
 /** What {@link aiSdkTools} returns: spread it into `streamText` / `generateText`. */

@@ -40,11 +40,11 @@ export interface LocalMcpServerOptions {
   /** The tools, by name. */
   tools: Record<string, LocalMcpTool>;
   /** The server's name in `initialize` (default `local-mcp`). */
-  name?: string;
+  name?: string | undefined;
   /** Port on 127.0.0.1 (default: a free one). */
-  port?: number;
+  port?: number | undefined;
   /** Answer 401 to requests without exactly this `Authorization` header. */
-  requireAuthorization?: string;
+  requireAuthorization?: string | undefined;
 }
 
 /** A recorded tool call. */
