@@ -32,13 +32,13 @@ export interface SharedWatchScope {
 /** Options of {@link SharedWatch.subscribe}. */
 export interface SharedSubscribeOptions extends SharedWatchScope {
   /** Only the changes of the object with this name (in the scope); default every change. */
-  name?: string;
+  name?: string | undefined;
   /**
    * Where the stream starts if this subscription opens it: after this
    * resourceVersion. Without it the stream lists first and reports every
    * existing object as ADDED. Ignored when the stream is already open.
    */
-  resourceVersion?: string;
+  resourceVersion?: string | undefined;
 }
 
 /** What a subscriber is called with. */
@@ -63,9 +63,9 @@ export interface SharedSubscription<T> {
 export interface SharedWatchOptions {
   logger: Logger;
   /** How many objects' last changes each stream remembers for {@link SharedSubscription.last} (default 0: none). */
-  remember?: number;
+  remember?: number | undefined;
   /** Passed to each stream's `watch()` (reconnect spacing, idle and server timeouts). */
-  watch?: Pick<WatchOptions, "backoff" | "idleTimeoutMs" | "serverTimeoutMs">;
+  watch?: Pick<WatchOptions, "backoff" | "idleTimeoutMs" | "serverTimeoutMs"> | undefined;
 }
 
 /**
