@@ -140,4 +140,18 @@ describe("ctx.history() through the local dispatcher", () => {
       await broker.publish(ark, ark.namespace);
     }
   });
+
+  it("publish() of a second broker moves the ark-broker Service (which the Memory default addresses) to it", async () => {
+    const second = await startLocalBroker();
+    try {
+      await second.publish(ark, ark.namespace);
+      const service = await ark.core.services.get("ark-broker");
+      assert.deepEqual(service.spec?.ports?.map((p) => p.port), [second.port]);
+      const memory = await ark.memories.get("default");
+      assert.deepEqual(memory.spec.address, { valueFrom: { serviceRef: { name: "ark-broker", port: "http" } } });
+    } finally {
+      await broker.publish(ark, ark.namespace);
+      await second.close();
+    }
+  });
 });
