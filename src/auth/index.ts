@@ -34,3 +34,4 @@ export { bearerAuth, extractBearerToken, unauthorizedResponse, DEFAULT_PUBLIC_PA
 export { withGuard, type AuthenticatedHandler, type FetchHandler } from "./with-guard.js";
 export { discoverJwksUri, discoveryUrl } from "./oidc-discovery.js";
 export { JwksCache, type JwksCacheOptions } from "./jwks-cache.js";
+export { apiKeyAuth, parseBasicAuthHeader, createBasicAuthHeader, type ApiKeyVerifier, type ApiKeyAuthOptions, type BasicCredentials } from "./basic-auth.js";
