@@ -21,7 +21,9 @@ before(async () => {
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
     const response = await handle(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers }));
-    res.writeHead(response.status, Object.fromEntries(response.headers)).end(await response.text());
+    const out: Record<string, string> = {};
+    response.headers.forEach((value, key) => (out[key] = value));
+    res.writeHead(response.status, out).end(await response.text());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
