@@ -21,7 +21,9 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 async function sh(cmd: string, args: string[], cwd: string, timeoutMs = 240_000): Promise<string> {
   try {
-    const { stdout, stderr } = await exec(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: "false", NODE_OPTIONS: "" } });
+    // Without NODE_TEST_CONTEXT: the scaffold's own `node --test` would otherwise skip its files as a nested run.
+    const { NODE_TEST_CONTEXT: _nested, ...env } = process.env;
+    const { stdout, stderr } = await exec(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...env, npm_config_update_notifier: "false", NODE_OPTIONS: "" } });
     return stdout + stderr;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
