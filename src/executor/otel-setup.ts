@@ -59,6 +59,7 @@ export interface Tracing {
   flush(): Promise<void>;
   /** Flushes, then stops exporting and unregisters the provider. Idempotent. */
   close(): Promise<void>;
+  /** The same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

@@ -73,6 +73,7 @@ export interface LocalMcpServer {
   readonly openSessions: number;
   /** Stops the server and closes every session. */
   close(): Promise<void>;
+  /** The same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
