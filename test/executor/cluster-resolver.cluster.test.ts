@@ -288,7 +288,7 @@ describe("resolution failures answer clearly and the engine keeps serving", () =
   it("a Query that does not exist", async () => {
     const answer = readEngineResponse((await dispatch("ghost-query")).json);
     assert.equal(answer.kind, "error");
-    if (answer.kind === "error") assert.equal(answer.message, `jsonrpc error -32010: Query resolution failed: Query 'ghost-query' not found in namespace '${ns}'`);
+    if (answer.kind === "error") assert.equal(answer.message, `a2aClient.SendMessage: jsonrpc error -32010: Query resolution failed: Query 'ghost-query' not found in namespace '${ns}'`);
   });
 
   it("a Secret key that is missing", async () => {
