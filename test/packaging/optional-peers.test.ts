@@ -45,6 +45,11 @@ describe(`optional peers load only with their subpath (${built ? "dist" : "sourc
     assert.deepEqual([...loaded].filter(isOptionalPeer), [], `optional peers loaded: ${[...loaded].join(", ")}`);
   });
 
+  it("ark-sdk/ai-sdk and ark-sdk/openai load their peers (the hook sees a subpath's peer)", async () => {
+    const loaded = await packagesLoadedBy(`await import("ark-sdk/ai-sdk"); await import("ark-sdk/openai");`);
+    assert.ok(loaded.has("openai"), `ark-sdk/openai loads openai (${[...loaded].join(", ")})`);
+  });
+
   it("ark-sdk/otel loads the OpenTelemetry SDK and exporter", async () => {
     const loaded = await packagesLoadedBy(`await import("ark-sdk/otel");`);
     for (const p of ["@opentelemetry/api", "@opentelemetry/sdk-trace-node", "@opentelemetry/exporter-trace-otlp-http"]) assert.ok(loaded.has(p), `${p} loaded (${[...loaded].join(", ")})`);
