@@ -15,14 +15,17 @@ useArkCluster("client-stores", (c) => ({ cluster, ns, ark } = c), { logger: sile
 
 describe("SecretClient", () => {
   it("creates a token secret with description, alias and tags, reporting no value", async () => {
-    const created = await ark.tokenSecrets.createSecret("s1", { token: "abc" }, "Opaque", { description: "prod key", alias: "Prod", labels: ["prod", "eu1"] });
+    const created = await ark.tokenSecrets.createSecret("s1", { token: "tok-PLAINTEXT-never-echoed" }, "Opaque", { description: "prod key", alias: "Prod", labels: ["prod", "eu1"] });
     assert.equal(created.name, "s1");
     assert.match(created.id, /^[0-9a-f-]{36}$/);
     assert.equal(created.type, "Opaque");
-    assert.equal(created.secretLength, 4, "length of the stored base64 value");
+    assert.equal(created.secretLength, Buffer.from("tok-PLAINTEXT-never-echoed").toString("base64").length, "length of the stored base64 value");
     assert.deepEqual(created.annotations, { "ark.mckinsey.com/description": "prod key", "ark.mckinsey.com/alias": "Prod" });
     assert.deepEqual(created.labels, ["eu1", "prod"]);
-    assert.equal(JSON.stringify(created).includes("abc"), false);
+    // A value that cannot occur by chance in a UUID or timestamp ("abc" once
+    // did: the random id is hex), checked in both its plain and base64 forms.
+    assert.equal(JSON.stringify(created).includes("PLAINTEXT"), false);
+    assert.equal(JSON.stringify(created).includes(Buffer.from("tok-PLAINTEXT-never-echoed").toString("base64")), false);
     const raw = await ark.core.secrets.get("s1");
     assert.deepEqual(raw.metadata.labels, { "ark.mckinsey.com/label.prod": "true", "ark.mckinsey.com/label.eu1": "true" });
     assert.equal(raw.metadata.annotations?.["ark.mckinsey.com/resource-type"], undefined, "no resource-type marker on secrets");
