@@ -157,12 +157,12 @@ describe("deadlines and cancellation reach the caller when the engine ignores ct
     const url = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
     try {
       const started = Date.now();
-      const answer = await postLikeController(url, sendBody("ignore:1200", { name: "short", namespace: "team-a" }));
+      const answer = await postLikeController(url, sendBody("ignore:3000", { name: "short", namespace: "team-a" }));
       const took = Date.now() - started;
       const body = answer.json as RpcAnswer;
       assert.equal(body.error?.code, -32012);
       assert.equal(body.error?.data?.reason, "deadline");
-      assert.ok(took < 900, `answered after ${took} ms, not at the 150 ms deadline`);
+      assert.ok(took < 2_000, `answered after ${took} ms, not at the 150 ms deadline`);
       assert.equal(app.inflightExecutions, 0, "an abandoned execution no longer counts as in flight");
       assert.equal(await engine.calls[0]?.done, "answered");
       await eventually("the late answer is logged", () => logger.lines.some((l) => l.level === "warn" && /answer dropped/.test(l.message)));
