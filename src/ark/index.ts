@@ -26,4 +26,8 @@ export { QUERY_PHASE_MEANINGS, TERMINAL_QUERY_PHASES, queryPhase, isQueryTermina
 export { BrokerStreamError, type QueryStreamEvent } from "./query-stream.js";
 export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, type ApprovalDecision } from "./a2a-task-client.js";
 // Service URLs: how clients (query streams) and engines (resolvers) reach in-cluster services such as the broker.
-export { clusterServiceUrl, loopbackServiceUrl, serviceUrlFromEnv, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
+export { clusterServiceUrl, loopbackServiceUrl, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
+export {
+  BROKER_URL_ENV, checkBrokerUrl, resolveServiceUrls, SERVICE_URL_MODES, SERVICE_URLS_ENV, serviceUrlFromEnv, serviceUrlModeFromEnv,
+  type ServiceUrlMode, type ServiceUrlRuleOptions, type ServiceUrls,
+} from "./service-urls.js";

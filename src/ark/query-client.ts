@@ -8,6 +8,8 @@
  */
 
 import type { ServiceUrlResolver } from "./value-source.js";
+import { BrokerReachability, brokerUnreachableAdvice, resolveServiceUrls, type ServiceUrls } from "./service-urls.js";
+import type { Transport } from "../client/transport.js";
 import { a2aTaskDescriptor, type A2ATask, type Query } from "../generated/index.js";
 import { approvalDecisionOf } from "./a2a-task-client.js";
 import { configMapDescriptor, secretDescriptor, serviceDescriptor } from "../client/core-kinds.js";
@@ -19,7 +21,7 @@ import { QueryCanceledError, QueryDeletedError, QueryFailedError, QueryTimeoutEr
 import { isQuerySettled, queryPhase } from "./query-phases.js";
 import { buildQuery, normalizeTimeout, requestTimeout, type QueryRunRequest } from "./query-request.js";
 import { readQueryResult, type QueryResult } from "./query-result.js";
-import { ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
+import { BrokerStreamError, ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
 import { QueryWatchHub } from "./query-watch-hub.js";
 import { ResourceClient, type ResourceClientOptions } from "../client/resource-client.js";
 import { errorMessage } from "../core/errors.js";
@@ -56,12 +58,12 @@ export interface QueryStreamOptions {
   /** Namespace of the Query (default: the client's). */
   namespace?: string | undefined;
   /**
-   * The broker's base URL. Default: found from the namespace's
-   * `ark-config-streaming` ConfigMap. `null`: do not read the broker (only
-   * the final result is yielded).
+   * The broker's base URL. Default: `ARK_SDK_BROKER_URL`, else found from the
+   * namespace's `ark-config-streaming` ConfigMap. `null`: do not read the
+   * broker (only the final result is yielded).
    */
   brokerUrl?: string | null | undefined;
-  /** Maps the broker's Service to a URL when discovering it (default: in-cluster DNS). */
+  /** Maps the broker's Service to a URL when discovering it (default: `ARK_SDK_SERVICE_URLS`, else in-cluster DNS). */
   serviceUrl?: ServiceUrlResolver | undefined;
   /** After the Query settles, how long to wait for the broker stream's end, ms (default 500). */
   settleGraceMs?: number | undefined;
@@ -74,6 +76,9 @@ interface Started {
   timeoutMs: number | undefined;
 }
 
+
+/** One per client (and the clients made from it): N streams from a broker that does not answer give one warning. */
+const reachabilities = new WeakMap<Transport, BrokerReachability>();
 
 /** The Query client: CRUD, watch and informers of `Query`, plus run / wait / stream / cancel. */
 export class QueryClient extends ResourceClient<Query> {
@@ -161,12 +166,14 @@ export class QueryClient extends ResourceClient<Query> {
    */
   async *stream(name: string, options: QueryStreamOptions = {}): AsyncGenerator<QueryStreamEvent, void, undefined> {
     const namespace = options.namespace ?? this.namespace ?? "default";
+    // The service-URL rule; a bad ARK_SDK_BROKER_URL / ARK_SDK_SERVICE_URLS fails here, before the Query is followed.
+    const urls = options.brokerUrl === null ? undefined : resolveServiceUrls({ brokerUrl: options.brokerUrl, serviceUrl: options.serviceUrl });
     const stop = linkAbort([options.signal]);
     const settled = this.follow(name, { namespace, signal: stop.signal, cancelOnStop: false });
     settled.catch(() => undefined);
     try {
-      const baseUrl = await this.brokerBaseUrl(namespace, options, stop.signal);
-      if (baseUrl) yield* this.brokerEvents(baseUrl, name, settled, stop.signal, options.settleGraceMs ?? 500);
+      const baseUrl = urls && (urls.brokerUrl ?? (await this.discoverBroker(namespace, urls, stop.signal)));
+      if (urls && baseUrl) yield* this.brokerEvents(baseUrl, urls, name, settled, stop.signal, options.settleGraceMs ?? 500);
       yield { type: "result", result: await settled };
     } finally {
       stop.abort(new Error("stream closed"));
@@ -260,9 +267,14 @@ export class QueryClient extends ResourceClient<Query> {
     }
   }
 
-  private async brokerBaseUrl(namespace: string, options: QueryStreamOptions, signal: AbortSignal): Promise<string | undefined> {
-    if (options.brokerUrl === null) return undefined;
-    if (options.brokerUrl !== undefined) return options.brokerUrl;
+  private get reachability(): BrokerReachability {
+    const transport = this.options.transport;
+    let reachability = reachabilities.get(transport);
+    if (!reachability) reachabilities.set(transport, (reachability = new BrokerReachability(this.logger)));
+    return reachability;
+  }
+
+  private async discoverBroker(namespace: string, urls: ServiceUrls, signal: AbortSignal): Promise<string | undefined> {
     const core = { ...this.options, validate: false as const };
     const clients: BrokerLookupClients = {
       configMaps: new ResourceClient(configMapDescriptor, core),
@@ -271,7 +283,7 @@ export class QueryClient extends ResourceClient<Query> {
       logger: this.logger,
     };
     try {
-      return await discoverBrokerUrl(clients, namespace, options.serviceUrl, signal);
+      return await discoverBrokerUrl(clients, namespace, urls.serviceUrl, signal);
     } catch (error) {
       if (signal.aborted) return undefined;
       this.logger.warn(`no live output: broker discovery in ${namespace} failed: ${errorMessage(error)}`);
@@ -280,7 +292,7 @@ export class QueryClient extends ResourceClient<Query> {
   }
 
   /** Broker events until the stream ends, or until the Query settled and the grace period passed. */
-  private async *brokerEvents(baseUrl: string, name: string, settled: Promise<QueryResult>, signal: AbortSignal, graceMs: number): AsyncGenerator<QueryStreamEvent, void, undefined> {
+  private async *brokerEvents(baseUrl: string, urls: ServiceUrls, name: string, settled: Promise<QueryResult>, signal: AbortSignal, graceMs: number): AsyncGenerator<QueryStreamEvent, void, undefined> {
     const reader = new ChunkReader();
     // Its own signal, so the broker connection closes as soon as these events end.
     const local = linkAbort([signal]);
@@ -297,12 +309,15 @@ export class QueryClient extends ResourceClient<Query> {
           graceOver = new Promise((resolve) => (timer = setTimeout(() => resolve("grace"), graceMs)));
           continue;
         }
+        this.reachability.reached(baseUrl);
         if (next.done) return;
         yield* reader.read(next.value);
         pending = chunks.next();
       }
     } catch (error) {
-      if (!signal.aborted) this.logger.warn(`no live output for Query "${name}": ${errorMessage(error)}`);
+      if (signal.aborted) return;
+      if (error instanceof BrokerStreamError && error.unreachable) this.reachability.unreachable(baseUrl, error, brokerUnreachableAdvice(urls), "no live output; the result is reported when the query ends");
+      else this.logger.warn(`no live output for Query "${name}": ${errorMessage(error)}`);
     } finally {
       clearTimeout(timer);
       local.abort();

@@ -24,7 +24,14 @@ export type QueryStreamEvent =
   | { type: "result"; result: QueryResult };
 
 /** A broker stream that could not be read (unreachable, or not an event stream). */
-export class BrokerStreamError extends ArkSdkError {}
+export class BrokerStreamError extends ArkSdkError {
+  /** True when nothing answered at the broker's URL (the request failed before any response). */
+  readonly unreachable: boolean;
+  constructor(message: string, options?: { cause?: unknown; unreachable?: boolean }) {
+    super(message, options);
+    this.unreachable = options?.unreachable ?? false;
+  }
+}
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +51,7 @@ export async function* readBrokerStream(baseUrl: string, queryName: string, sign
     response = await fetch(url, { headers: { Accept: "text/event-stream" }, signal });
   } catch (error) {
     if (signal.aborted) return;
-    throw new BrokerStreamError(`cannot reach the broker at ${url}: ${errorMessage(error)}`, { cause: error });
+    throw new BrokerStreamError(`cannot reach the broker at ${url}: ${errorMessage(error)}`, { cause: error, unreachable: true });
   }
   const type = response.headers.get("content-type") ?? "";
   if (response.status !== 200 || !type.startsWith("text/event-stream") || !response.body) {

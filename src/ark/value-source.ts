@@ -58,18 +58,6 @@ export function loopbackServiceUrl(address: ServiceAddress): string {
   return `http://127.0.0.1:${address.port ?? 80}${address.path ?? ""}`;
 }
 
-/**
- * The Service mapping named by `ARK_SDK_SERVICE_URLS`: `loopback` for engines
- * run outside a cluster against `ark-sdk dev`, else (`cluster`, unset) in-cluster DNS.
- * @throws Error naming the variable when its value is neither.
- */
-export function serviceUrlFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceUrlResolver {
-  const mode = env.ARK_SDK_SERVICE_URLS?.trim().toLowerCase();
-  if (mode === undefined || mode === "" || mode === "cluster") return clusterServiceUrl;
-  if (mode === "loopback") return loopbackServiceUrl;
-  throw new Error(`ARK_SDK_SERVICE_URLS must be "cluster" or "loopback", got "${env.ARK_SDK_SERVICE_URLS}"`);
-}
-
 /** Whether `value` is shaped like a value source. */
 export function isValueSource(value: unknown): value is Record<string, unknown> {
   if (!isRecord(value)) return false;

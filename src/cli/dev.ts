@@ -49,9 +49,11 @@ function usage(env: { kubeconfig: string; broker: string; namespace: string }): 
   export ARK_SDK_BROKER_URL=${env.broker}
   export ARK_SDK_SERVICE_URLS=loopback
 
+  (ark-sdk query, ark.queries.stream() and ExecutorApp's default resolver all read both: they
+   stream through the broker at ARK_SDK_BROKER_URL, in every namespace, and reach other published
+   Services on 127.0.0.1 instead of cluster DNS)
+
   1. Serve your engine, e.g.  PORT=8000 node --import tsx examples/engines/summarizer.ts
-     (with ARK_SDK_SERVICE_URLS=loopback, ExecutorApp's default resolver reaches the local broker
-      and other published Services on 127.0.0.1 instead of cluster DNS)
   2. Register it and an agent on it, with the typed client or kubectl:
        await ark.executionEngines.create({ metadata: { name: "my-engine" }, spec: { address: { value: "http://127.0.0.1:8000" } } });
        await ark.agents.create({ metadata: { name: "my-agent" }, spec: { prompt: "...", executionEngine: { name: "my-engine" } } });

@@ -12,8 +12,9 @@ import { QueryFailedError } from "../ark/query-errors.js";
 import { normalizeTimeout, type QueryRunRequest, type QueryTargetType } from "../ark/query-request.js";
 import type { QueryResult } from "../ark/query-result.js";
 import { UsageError, type CliIo } from "./io.js";
-import { errorMessage } from "../core/errors.js";
+import { ConfigError, errorMessage } from "../core/errors.js";
 import { linkAbort } from "../core/abort.js";
+import { checkBrokerUrl, resolveServiceUrls } from "../ark/service-urls.js";
 
 const HELP = `Usage: ark-sdk query <target> <input> [options]
 
@@ -33,7 +34,8 @@ Options:
                            the command also gives up, and cancels the query, after it
   --conversation-id <id>   Continue a conversation (each answer prints its id)
   --broker-url <url>       The broker to stream from (default: ARK_SDK_BROKER_URL, else
-                           the namespace's ark-config-streaming ConfigMap)
+                           the namespace's ark-config-streaming ConfigMap, its Service
+                           mapped by ARK_SDK_SERVICE_URLS=cluster|loopback, default cluster)
   -n, --namespace <ns>     Namespace (default: the context's)
   --context <name>         Kubeconfig context (default: the current one)
   --kubeconfig <file>      Kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)
@@ -140,6 +142,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof ArgumentError) throw new UsageError(`--timeout: ${error.message.replace(/^timeout: /, "")}`);
     throw error;
   }
+  // The service-URL rule ark.queries.stream() applies, checked before anything is created.
+  const brokerUrl = values.wait ? null : brokerUrlFlag(values["broker-url"]);
   const input = positionals[1] === "-" ? await readStdin() : (positionals[1] as string);
   const request: QueryRunRequest = { input, target, parameters, timeout: values.timeout, conversationId: values["conversation-id"] };
 
@@ -155,7 +159,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     let streamed: string | undefined; // the last piece of text streamed, if any
     let result: QueryResult;
     try {
-      const brokerUrl = values.wait ? null : (values["broker-url"] ?? process.env.ARK_SDK_BROKER_URL);
       result = await follow(ark, name, brokerUrl, stop.signal, io, output, spinner, (text) => (streamed = text));
     } finally {
       spinner.stop();
@@ -178,6 +181,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     stop.close();
     process.off("SIGINT", onSigint);
     await ark.close();
+  }
+}
+
+/** `--broker-url` checked, and the environment's service-URL variables too. @throws UsageError naming the flag or variable */
+function brokerUrlFlag(flag: string | undefined): string | undefined {
+  try {
+    const url = flag === undefined ? undefined : checkBrokerUrl(flag, "--broker-url");
+    resolveServiceUrls({ brokerUrl: url });
+    return url;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
   }
 }
 

@@ -36,7 +36,8 @@ import { BUNDLED_ARK_VERSION } from "../core/version.js";
 import { GoDurationError } from "../core/go-duration.js";
 import { parseGoDuration } from "../core/go-duration.js";
 import { ObjectCache } from "../client/object-cache.js";
-import { loopbackServiceUrl, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
+import { ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
+import { resolveServiceUrls } from "../ark/service-urls.js";
 import type { A2ATask, Agent, ExecutionEngine, Query, QueryStatus } from "../generated/index.js";
 import {
   APPROVAL_CASCADE_ANNOTATION, approvalExpiry, cascadeCount, isResumableDenial, MAX_APPROVAL_CASCADES, recordEngineTask, settleApproval,
@@ -63,8 +64,9 @@ export interface DispatcherOptions {
   /** Dispatch Queries of this namespace only (default: every namespace). */
   namespace?: string | undefined;
   /**
-   * Maps `serviceRef` engine addresses to URLs (default {@link loopbackServiceUrl}:
-   * the dispatcher runs outside any cluster, so Services are expected on loopback).
+   * Maps `serviceRef` engine addresses to URLs. Default: `ARK_SDK_SERVICE_URLS`
+   * (`loopback` or `cluster`), else `loopbackServiceUrl`: the dispatcher
+   * runs outside any cluster, so Services are expected on loopback.
    */
   serviceUrl?: ServiceUrlResolver | undefined;
   /** Queries executing at once; more wait for a slot (default 32, ARK's default). */
@@ -198,6 +200,7 @@ class Dispatcher implements QueryDispatcher {
   private readonly ownsClient: boolean;
   private readonly logger: Logger;
   private readonly options: DispatcherOptions;
+  private readonly serviceUrl: ServiceUrlResolver;
   private readonly cache: ObjectCache;
   private readonly slots: Slots;
   private readonly queries: Informer<Query>;
@@ -219,6 +222,8 @@ class Dispatcher implements QueryDispatcher {
     if (!options.client && !options.kubeConfig) throw new TypeError("startDispatcher: pass kubeConfig or client");
     this.options = options;
     this.namespace = options.namespace;
+    // The shared service-URL rule; a local tool, so loopback unless ARK_SDK_SERVICE_URLS says otherwise.
+    this.serviceUrl = resolveServiceUrls({ serviceUrl: options.serviceUrl, defaultMode: "loopback" }).serviceUrl;
     this.logger = options.logger ?? consoleLogger(undefined, "ark-sdk:dispatcher");
     this.ark = options.client ?? new ArkClient({ kubeConfig: options.kubeConfig as KubeConfigLike, namespace: options.namespace, logger: this.logger });
     this.ownsClient = !options.client;
@@ -599,7 +604,7 @@ class Dispatcher implements QueryDispatcher {
   private values(signal: AbortSignal): ValueSourceResolver {
     const core = this.ark.core;
     return new ValueSourceResolver(
-      { cache: this.cache, secrets: core.secrets, configMaps: core.configMaps, services: core.services, serviceUrl: this.options.serviceUrl ?? loopbackServiceUrl },
+      { cache: this.cache, secrets: core.secrets, configMaps: core.configMaps, services: core.services, serviceUrl: this.serviceUrl },
       new Map(),
       signal,
     );

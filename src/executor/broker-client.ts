@@ -12,6 +12,7 @@ import type { TokenUsage, ToolCall, WireMessage } from "../protocol/messages.js"
 import type { QueryRef } from "../protocol/query-extension.js";
 import type { ExecutionEngineRequest } from "./types.js";
 import { NDJSON_CONTENT_TYPE, ndjsonLine } from "../protocol/framing.js";
+import { BrokerReachability, isConnectFailure } from "../ark/service-urls.js";
 
 /** Who the chunks are about. */
 export interface BrokerStreamOptions {
@@ -30,6 +31,13 @@ export interface BrokerStreamOptions {
   timeoutMs?: number | undefined;
   /** Called when a call fails to connect, so the caller can forget a stale broker address. */
   onUnreachable?: (() => void) | undefined;
+  /**
+   * Reports a broker that does not answer once per outage (share one per
+   * resolver so N queries give one warning; default: one per stream).
+   */
+  reachability?: BrokerReachability | undefined;
+  /** Where the URL came from and the variable to set, for that warning (see `brokerUnreachableAdvice`). */
+  advice?: string | undefined;
 }
 
 /** A tool call as streamed: an index plus an OpenAI tool call. */
@@ -50,7 +58,7 @@ export function brokerStreamFor(
   baseUrl: string,
   ref: QueryRef,
   request: ExecutionEngineRequest,
-  options: Pick<BrokerStreamOptions, "logger" | "timeoutMs" | "onUnreachable"> = {},
+  options: Pick<BrokerStreamOptions, "logger" | "timeoutMs" | "onUnreachable" | "reachability" | "advice"> = {},
 ): BrokerStream {
   return new BrokerStream({
     ...options,
@@ -68,11 +76,15 @@ export class BrokerStream {
   private readonly logger: Logger;
   private readonly base: string;
   private readonly streamPath: string;
+  private readonly reachability: BrokerReachability;
   private queue: Promise<void> = Promise.resolve();
+  /** Set once a call found nothing answering: the stream's remaining calls are skipped (each would wait for a connect failure). */
+  private unreachable = false;
 
   constructor(options: BrokerStreamOptions) {
     this.options = options;
     this.logger = options.logger ?? silentLogger;
+    this.reachability = options.reachability ?? new BrokerReachability(this.logger);
     this.base = options.baseUrl.replace(/\/+$/, "");
     this.streamPath = `/stream/${encodeURIComponent(options.queryName)}`;
   }
@@ -151,6 +163,10 @@ export class BrokerStream {
   private post(path: string, contentType: string, body: string, what: string): Promise<void> {
     const send = async () => {
       const url = `${this.base}${path}`;
+      if (this.unreachable) {
+        this.logger.debug(`broker ${what} skipped: the broker did not answer earlier in this stream`, { url, query: this.options.queryName });
+        return;
+      }
       try {
         const response = await fetch(url, {
           method: "POST",
@@ -159,12 +175,20 @@ export class BrokerStream {
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
         });
         await response.arrayBuffer().catch(() => undefined);
+        this.reachability.reached(this.base);
         if (response.status !== 200 && response.status !== 202) {
           this.logger.warn(`broker ${what} answered ${response.status}`, { url, query: this.options.queryName });
         }
       } catch (error) {
+        // fetch reports network failures (refused, unknown host, reset socket) as TypeError: one warning per outage.
+        if (error instanceof TypeError) {
+          this.options.onUnreachable?.();
+          // Nothing answers at all: skip the stream's remaining calls; a reset socket may recover on the next call.
+          if (isConnectFailure(error)) this.unreachable = true;
+          this.reachability.unreachable(this.base, error, this.options.advice ?? "given to this engine");
+          return;
+        }
         this.logger.warn(`broker ${what} failed: ${errorMessage(error)}`, { url, query: this.options.queryName });
-        if (error instanceof TypeError) this.options.onUnreachable?.();
       }
     };
     this.queue = this.queue.then(send);

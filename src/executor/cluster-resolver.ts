@@ -37,7 +37,8 @@ import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolve
 import { QueryStatusWriter, type QueryPhaseWriter } from "../ark/query-status.js";
 import { authorizeOverride } from "../ark/team-membership.js";
 import type { AgentConfig, ExecutionEngineRequest, MCPServerConfig, ModelConfig, ResolvedParameter } from "./types.js";
-import { clusterError, clusterServiceUrl, isValueSource, serviceUrlFromEnv, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
+import { clusterError, isValueSource, ValueSourceResolver, type ServiceUrlResolver } from "../ark/value-source.js";
+import { BrokerReachability, brokerUnreachableAdvice, resolveServiceUrls, type ServiceUrls } from "../ark/service-urls.js";
 import type { Closeable } from "../core/closeable.js";
 import { isRecord, setOwn } from "../core/json.js";
 import { ForbiddenError } from "../client/errors.js";
@@ -48,8 +49,15 @@ import { memoryEndpointFor, MemoryUnavailableError, type MemoryEndpoint } from "
 export interface ClusterQueryResolverOptions {
   /** `informer` (default): cache objects with list+watch; `none`: read every object on every request. */
   cache?: CacheMode | undefined;
-  /** Maps Service references to URLs (default: in-cluster DNS names, see `clusterServiceUrl`). */
+  /**
+   * Maps Service references to URLs. Default: `ARK_SDK_SERVICE_URLS`
+   * (`loopback` or `cluster`), else in-cluster DNS names (see `resolveServiceUrls`).
+   */
   serviceUrl?: ServiceUrlResolver | undefined;
+  /** A fixed broker every namespace streams to. Default: `ARK_SDK_BROKER_URL`, else the namespace's `ark-config-streaming` ConfigMap. */
+  brokerUrl?: string | undefined;
+  /** Where `ARK_SDK_SERVICE_URLS` and `ARK_SDK_BROKER_URL` are read (default `process.env`). */
+  env?: NodeJS.ProcessEnv | undefined;
   /** How long a namespace's broker address is reused, ms (default 30,000). */
   brokerCacheTtlMs?: number | undefined;
   /** Timeout of broker calls, ms (default 10,000). */
@@ -155,6 +163,8 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
   private readonly logger: Logger;
   private readonly options: ClusterQueryResolverOptions;
   private readonly serviceUrl: ServiceUrlResolver;
+  private readonly urls: ServiceUrls;
+  private readonly brokerReachability: BrokerReachability;
   private readonly broker: BrokerDiscovery;
   private readonly impersonated = new Map<string, Scope>();
   private readonly toolHost: ToolHost;
@@ -165,7 +175,9 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
     this.options = options;
     this.logger = options.logger ?? consoleLogger(undefined, "ark-sdk:executor");
     this.cache = new ObjectCache({ mode: options.cache ?? "informer", logger: this.logger });
-    this.serviceUrl = options.serviceUrl ?? clusterServiceUrl;
+    this.urls = resolveServiceUrls({ serviceUrl: options.serviceUrl, brokerUrl: options.brokerUrl, env: options.env });
+    this.serviceUrl = this.urls.serviceUrl;
+    this.brokerReachability = new BrokerReachability(this.logger);
     this.statusWriter = new QueryStatusWriter(ark.queries);
     this.toolHost = { subQueries: subQueryRunner(ark), ...options.tools };
     this.broker = new BrokerDiscovery({
@@ -180,12 +192,14 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
    * A resolver using the ambient configuration (in-cluster service account,
    * else kubeconfig) read from `env` (default `process.env`), like
    * `ArkClient.fromEnv`; `client` tunes the client it creates (and closes).
+   * @throws ConfigError when `ARK_SDK_SERVICE_URLS` or `ARK_SDK_BROKER_URL` has a bad value
    */
-  static async fromEnv(options: ClusterQueryResolverOptions & { env?: NodeJS.ProcessEnv; client?: FromEnvOptions } = {}): Promise<ClusterQueryResolver> {
-    const { env, client, ...resolverOptions } = options;
-    const serviceUrl = resolverOptions.serviceUrl ?? serviceUrlFromEnv(env);
-    const ark = await ArkClient.fromEnv({ env, logger: resolverOptions.logger, ...client });
-    return new ClusterQueryResolver(ark, { ...resolverOptions, serviceUrl }, true);
+  static async fromEnv(options: ClusterQueryResolverOptions & { client?: FromEnvOptions | undefined } = {}): Promise<ClusterQueryResolver> {
+    const { client, ...resolverOptions } = options;
+    // Checked before any connection is made: a bad variable fails here, naming it.
+    resolveServiceUrls({ serviceUrl: resolverOptions.serviceUrl, brokerUrl: resolverOptions.brokerUrl, env: resolverOptions.env });
+    const ark = await ArkClient.fromEnv({ env: resolverOptions.env, logger: resolverOptions.logger, ...client });
+    return new ClusterQueryResolver(ark, resolverOptions, true);
   }
 
   /** Cache counters (informer hits vs API reads). */
@@ -264,12 +278,14 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
   }
 
   async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {
-    const baseUrl = await this.broker.baseUrl(ref.namespace);
+    const baseUrl = this.urls.brokerUrl ?? (await this.broker.baseUrl(ref.namespace));
     if (!baseUrl) return undefined;
     return brokerStreamFor(baseUrl, ref, request, {
       logger: this.logger,
       timeoutMs: this.options.brokerTimeoutMs,
       onUnreachable: () => this.broker.invalidate(ref.namespace),
+      reachability: this.brokerReachability,
+      advice: brokerUnreachableAdvice(this.urls),
     });
   }
 

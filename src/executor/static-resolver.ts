@@ -4,8 +4,9 @@
  * like a missing one would on a cluster.
  */
 
-import type { Logger } from "../core/logger.js";
+import { silentLogger, type Logger } from "../core/logger.js";
 import { brokerStreamFor, type BrokerStream } from "./broker-client.js";
+import { BrokerReachability } from "../ark/service-urls.js";
 import { QueryResolutionError } from "../ark/errors.js";
 import type { QueryRef } from "../protocol/query-extension.js";
 import type { QueryResolver, ResolvedQuery, ResolveInput } from "./query-resolver.js";
@@ -90,7 +91,12 @@ export class StaticQueryResolver implements QueryResolver {
     this.logger = options.logger;
     this.tools = options.tools;
     const brokerUrl = options.brokerUrl;
-    if (brokerUrl) this.brokerFor = async (ref, request) => brokerStreamFor(brokerUrl, ref, request, { logger: this.logger });
+    if (brokerUrl) {
+      // One per resolver: N executions against a broker that does not answer give one warning.
+      const reachability = new BrokerReachability(this.logger ?? silentLogger);
+      const advice = `given as the StaticQueryResolver's brokerUrl option: start the broker there, or pass its URL`;
+      this.brokerFor = async (ref, request) => brokerStreamFor(brokerUrl, ref, request, { logger: this.logger, reachability, advice });
+    }
   }
 
   /** Registers (or replaces) what `namespace/name` resolves to. */

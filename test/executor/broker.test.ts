@@ -132,7 +132,7 @@ describe("an unreachable broker", () => {
     try {
       const res = await lonely.fetch(new Request("http://engine.local/", { method: "POST", body: sendBody("hi", { name: "q", namespace: "team-a" }) }));
       assert.equal(((await res.json()) as { result: { parts: { text: string }[] } }).result.parts[0]?.text, "plain hi");
-      assert.ok(warnings.some((w) => w.startsWith("broker complete failed")), warnings.join("\n"));
+      assert.deepEqual(warnings.filter((w) => w.startsWith("cannot reach ARK's broker at http://127.0.0.1:1 (bad port)")).length, 1, warnings.join("\n"));
     } finally {
       await lonely.close();
     }
