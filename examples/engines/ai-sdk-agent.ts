@@ -1,7 +1,8 @@
 // Repository-only example (not shipped in the package): an ARK execution engine on the Vercel AI SDK with the agent's
-// tools (MCP, http, agent/team, builtin: whatever ctx.tools lists), streaming and token usage. One streamText call runs
-// the whole tool loop; each call goes through ctx.tools (streamed to ARK as a tool-call chunk, aborted with the query).
-// Tested end to end in test/integrations/engines.test.ts with the engine test kit only.
+// tools (MCP, http, agent/team, builtin: whatever ctx.tools lists), the conversation's history, streaming and token
+// usage. One streamText call runs the whole tool loop; each call goes through ctx.tools (streamed to ARK as a
+// tool-call chunk, aborted with the query). Tested with the engine test kit only in test/integrations/engines.test.ts,
+// and end to end behind the local dispatcher on a local control plane in test/integrations/engines.cluster.test.ts.
 // Run it: PORT=8000 node --import tsx examples/engines/ai-sdk-agent.ts (in a cluster, or next to `ark-sdk dev`).
 import { streamText } from "ai";
 import { BaseExecutor, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
@@ -19,7 +20,7 @@ export class AiSdkAgentExecutor extends BaseExecutor {
       ...callSettingsFor(model),
       ...aiSdkTools(ctx),
       system: this.resolvePrompt(request.agent),
-      messages: toModelMessages([request.userInput]),
+      messages: toModelMessages([...(await ctx.history()), request.userInput]), // earlier turns from ARK's memory first
     });
     for await (const text of result.textStream) await ctx.streamChunk(text);
     const usage = await result.totalUsage;
