@@ -80,3 +80,25 @@ export class A2ATaskClient extends ResourceClient<A2ATask> {
     }, { signal: options.signal });
   }
 }
+
+/**
+ * What a settled approval task means for the paused execution, as ARK's
+ * engine reads it on resumption: `approved` (decision approved),
+ * `timeout-proceeded` (the timeout ran out with `onTimeout: proceed`; ARK
+ * runs the tools as if approved), `rejected` and `timeout-rejected` (the
+ * agent resumes and the model sees the rejection as the tool's result).
+ */
+export type ApprovalOutcome = "approved" | "timeout-proceeded" | "rejected" | "timeout-rejected";
+
+/**
+ * The outcome of an approval task, or `undefined` while it is undecided or
+ * when it ended in a way the agent cannot resume from (ARK then fails the
+ * Query instead of resuming it).
+ */
+export function approvalOutcomeOf(task: A2ATask): ApprovalOutcome | undefined {
+  const reason = task.status?.conditions?.find((c) => c.type === "Completed")?.reason;
+  if (task.status?.phase === "completed") return reason === "ApprovalTimeoutProceeded" ? "timeout-proceeded" : "approved";
+  if (reason === "ApprovalRejected") return "rejected";
+  if (reason === "ApprovalTimeoutRejected") return "timeout-rejected";
+  return undefined;
+}

@@ -24,7 +24,7 @@ export { readQueryResult, type QueryResult, type QueryRawMessage } from "./query
 export { QueryFailedError, QueryCanceledError, QueryTimeoutError, QueryDeletedError, type QueryCancelReason } from "./query-errors.js";
 export { QUERY_PHASE_MEANINGS, TERMINAL_QUERY_PHASES, queryPhase, isQueryTerminal, isQuerySettled, type QueryPhase } from "./query-phases.js";
 export { BrokerStreamError, type QueryStreamEvent } from "./query-stream.js";
-export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, type ApprovalDecision } from "./a2a-task-client.js";
+export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, approvalOutcomeOf, type ApprovalDecision, type ApprovalOutcome } from "./a2a-task-client.js";
 // Service URLs: how clients (query streams) and engines (resolvers) reach in-cluster services such as the broker.
 export { clusterServiceUrl, loopbackServiceUrl, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
 export {

@@ -25,29 +25,8 @@ export function condition(type: string, status: "True" | "False", reason: string
   return result;
 }
 
-function fraction(value: number, scale: number): string {
-  const whole = Math.floor(value / scale);
-  const rest = value - whole * scale;
-  if (rest === 0) return String(whole);
-  const digits = String(scale).length - 1;
-  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
-}
-
-/** A duration in Go's `time.Duration.String()` notation (`1.5s`, `2m0s`, `1h0m3.25s`, `850ms`). */
-export function formatGoDuration(ms: number): string {
-  let ns = Math.round(Math.abs(ms) * 1e6);
-  const sign = ms < 0 && ns > 0 ? "-" : "";
-  if (ns === 0) return "0s";
-  if (ns < 1e9) {
-    if (ns < 1e3) return `${sign}${ns}ns`;
-    return ns < 1e6 ? `${sign}${fraction(ns, 1e3)}\u00b5s` : `${sign}${fraction(ns, 1e6)}ms`;
-  }
-  const hours = Math.floor(ns / 3.6e12);
-  ns -= hours * 3.6e12;
-  const minutes = Math.floor(ns / 6e10);
-  ns -= minutes * 6e10;
-  return `${sign}${hours > 0 ? `${hours}h` : ""}${hours > 0 || minutes > 0 ? `${minutes}m` : ""}${fraction(ns, 1e9)}s`;
-}
+import { formatGoDuration } from "../core/go-duration.js";
+export { formatGoDuration };
 
 /** The `Completed` condition ARK v0.1.67 sets on first sight of a Query. */
 export function notStartedCondition(generation?: number): Condition {

@@ -244,6 +244,12 @@ function startTask(
         emit({ kind: "artifact-update", taskId: id, contextId: conversationId, artifact: { ...artifact, parts: [{ kind: "text", text }] }, append: chunks++ > 0, lastChunk: false }, false),
     })
     .then((answer) => {
+      if (answer.kind === "task") {
+        // Paused for tool approval: the task waits for input, with ARK's approval metadata.
+        task.metadata = { ...answer.metadata };
+        deps.tasks.transition(id, "input-required");
+        return;
+      }
       // Kept for tasks/get and sent as events: it must be plain JSON, whatever the engine put in it.
       const final = jsonCopy({ ...answer, taskId: id });
       task.history?.push(final);
@@ -252,8 +258,8 @@ function startTask(
     })
     .catch(fail)
     .finally(() => {
-      // A final event never says "working".
-      if (!TERMINAL_TASK_STATES.has(task.status.state)) deps.tasks.transition(id, "failed", agentText(task, "Execution failed"));
+      // A final event never says "working" (input-required is where a paused execution stops).
+      if (!TERMINAL_TASK_STATES.has(task.status.state) && task.status.state !== "input-required") deps.tasks.transition(id, "failed", agentText(task, "Execution failed"));
       statusEvent(true);
     })
     .catch((error: unknown) => deps.logger.error(`task ${id}: reporting its end failed: ${errorMessage(error)}`));

@@ -138,6 +138,11 @@ export class BrokerStream {
     return this.streamLine({ error: { message, type: "server_error", code: "execution_failed" }, ark: this.ark }, "error chunk");
   }
 
+  /** Sends an event line as it is (ARK streams e.g. its `tool_approval_request` event this way, unwrapped). */
+  sendEvent(event: Record<string, unknown>): Promise<void> {
+    return this.streamLine(event, "event");
+  }
+
   /** Writes messages to conversation memory (`POST /messages`). */
   sendMessages(conversationId: string, messages: WireMessage[]): Promise<void> {
     const body: Record<string, unknown> = { conversation_id: conversationId, query_id: this.options.queryName, messages };

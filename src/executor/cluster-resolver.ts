@@ -29,6 +29,8 @@ import { BrokerDiscovery, discoverBrokerTracesUrl } from "../ark/broker-discover
 import { brokerStreamFor, type BrokerStream } from "./broker-client.js";
 import { GoDurationError } from "../core/go-duration.js";
 import { QueryResolutionError } from "../ark/errors.js";
+import { approvalOutcomeOf } from "../ark/a2a-task-client.js";
+import { ApprovalGate, parseApprovalToolCalls, type ApprovalResumption } from "./tools/approval.js";
 import { goDurationToSeconds, parseGoDuration } from "../core/go-duration.js";
 import { ObjectCache, type CacheMode, type CacheStats } from "../client/object-cache.js";
 import { renderTemplate } from "./prompt-template.js";
@@ -67,9 +69,18 @@ export interface ClusterQueryResolverOptions {
    * What runs agent tools besides the request (`ctx.tools`). Default:
    * agent and team tools run as sub-Queries created with the resolver's
    * client (RBAC: create, get, list, watch, patch on queries); no approval
-   * hook (tools requiring approval fail with `ToolApprovalRequiredError`).
+   * hook, so the built-in approval applies (see `approvals`). An `approve`
+   * hook given here wins over the built-in approval.
    */
   tools?: ToolHost | undefined;
+  /**
+   * Built-in human approval of tool calls, as ARK's engine does it (default
+   * true): a call of a tool whose `approval.required` is true pauses the
+   * execution and the engine answers with ARK's input-required Task; the
+   * Query's re-dispatch resumes it with the A2ATask's decision (RBAC: get on
+   * a2atasks). `false`: such calls fail with `ToolApprovalRequiredError`.
+   */
+  approvals?: boolean | undefined;
 }
 
 /** The Query's `spec.timeout` default (ARK's CRD default). */
@@ -274,7 +285,42 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
         if (q === undefined || q.spec?.cancel === true) listener();
       });
     };
-    return { request, timeoutMs: timeoutMs || undefined, onCancel, tools: this.toolHost };
+    return { request, timeoutMs: timeoutMs || undefined, onCancel, tools: await this.toolHostFor(query, agentConfig, qspec, signal) };
+  }
+
+  /**
+   * What runs this execution's tools: the shared host, plus the built-in
+   * approval when the agent has a tool requiring it (and no `approve` hook
+   * was given), resuming with the decision of the task the Query paused on.
+   */
+  private async toolHostFor(query: Query, agent: AgentConfig, qspec: Read<QuerySpec>, signal: AbortSignal): Promise<ToolHost> {
+    if (this.options.approvals === false || this.toolHost.approve || !agent.tools?.some((t) => t.approval?.required)) return this.toolHost;
+    const resumption = await this.resumptionOf(query, signal);
+    const gate = new ApprovalGate({ name: agent.name, namespace: agent.namespace, conversationId: text(qspec.conversationId) ?? "" }, resumption);
+    return { ...this.toolHost, approvals: gate };
+  }
+
+  /**
+   * ARK's resumption check: the Query's `status.response.a2a.taskId` names
+   * an A2ATask that was approved, or rejected in a way the agent reacts to.
+   * A missing or undecided task is no resumption (as in ARK).
+   */
+  private async resumptionOf(query: Query, signal: AbortSignal): Promise<ApprovalResumption | undefined> {
+    const taskId = query.status?.response?.a2a?.taskId;
+    if (!taskId) return undefined;
+    const ns = query.metadata?.namespace ?? this.ark.namespace;
+    const name = `a2a-task-${taskId}`;
+    let task;
+    try {
+      task = await this.ark.a2aTasks.getOrUndefined(name, { namespace: ns, signal });
+    } catch (error) {
+      throw new QueryResolutionError(`cannot read A2ATask '${name}' to resume Query '${query.metadata?.name ?? ""}' after approval (the engine needs get on a2atasks): ${errorMessage(error)}`, error instanceof ForbiddenError ? "Unauthorized" : "Invalid", { object: `A2ATask ${ns}/${name}`, cause: error });
+    }
+    const outcome = task ? approvalOutcomeOf(task) : undefined;
+    if (!task || !outcome) return undefined;
+    const toolCalls = parseApprovalToolCalls(task.status?.protocolMetadata?.toolCalls);
+    if (typeof toolCalls === "string") throw new QueryResolutionError(`cannot resume Query '${query.metadata?.name ?? ""}' after approval: ${toolCalls}`, "Invalid", { object: `A2ATask ${ns}/${name}` });
+    return { taskId, outcome, toolCalls };
   }
 
   async brokerFor(ref: QueryRef, request: ExecutionEngineRequest): Promise<BrokerStream | undefined> {

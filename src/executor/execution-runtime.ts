@@ -9,7 +9,8 @@
 import { randomUUID } from "node:crypto";
 import type { Claims } from "../core/request-guard.js";
 import type { Logger } from "../core/logger.js";
-import type { A2AMessage } from "../protocol/a2a.js";
+import type { A2AMessage, A2AProtocolTask } from "../protocol/a2a.js";
+import type { ApprovalGate } from "./tools/approval.js";
 import type { BaseExecutor } from "./base-executor.js";
 import type { BrokerStream } from "./broker-client.js";
 import { textOfParts } from "../protocol/controller-wire.js";
@@ -103,8 +104,12 @@ export class ExecutionRuntime {
     return new Promise((resolve) => this.idleWaiters.add(resolve));
   }
 
-  /** Runs the Query a message refers to and returns the agent message ARK reads. */
-  async runQuery(input: QueryRunInput): Promise<A2AMessage> {
+  /**
+   * Runs the Query a message refers to and returns the agent message ARK
+   * reads, or the input-required Task when a tool call paused the execution
+   * for human approval (built-in approval of the cluster resolver).
+   */
+  async runQuery(input: QueryRunInput): Promise<A2AMessage | A2AProtocolTask> {
     const { message, ref, conversationId } = input;
     const run = this.startRun(ref, conversationId, input.taskId, input.caller, input.onChunk);
     run.linkCallback(input.onClientGone, "client-disconnected");
@@ -144,7 +149,17 @@ export class ExecutionRuntime {
         run.sinks.broker = broker;
       }
       run.attachTools(request, resolved.tools);
-      const messages = await this.callEngine(request, run, span);
+      const gate = resolved.tools?.approvals;
+      let messages: Message[];
+      try {
+        messages = await this.callEngine(request, run, span);
+      } catch (error) {
+        // The engine let the pause escape (or failed because of it): the answer is the approval task.
+        if (gate?.paused && !run.aborted) return await this.pause(gate, run, broker, logged, startedAt, span);
+        throw error;
+      }
+      // A pause the engine swallowed still pauses: the tool was not run.
+      if (gate?.paused) return await this.pause(gate, run, broker, logged, startedAt, span);
       const { wire, text } = readAnswer(messages);
       if (broker) await this.finishBroker(broker, run, request, text, wire);
       if (span) endWithUsage(span, run.usage);
@@ -161,6 +176,23 @@ export class ExecutionRuntime {
       void run.closeTools();
       this.endRun(run);
     }
+  }
+
+  /**
+   * Ends a paused execution as ARK's engine does: the `tool_approval_request`
+   * event, the stream completed without a final chunk, the input-required
+   * Task as the answer (the run's task id, the conversation as contextId).
+   */
+  private async pause(gate: ApprovalGate, run: ExecutionRun, broker: BrokerStream | undefined, logged: LoggedExecution, startedAt: number, span: ExecutionSpan | undefined): Promise<A2AProtocolTask> {
+    const task = gate.task(run.taskId, run.conversationId);
+    if (broker) {
+      void broker.sendEvent(gate.requestEvent(task.id));
+      await broker.complete();
+    }
+    this.options.logger.info(`execution paused for tool approval (A2ATask a2a-task-${task.id}): ${String(task.metadata?.toolCalls)}`, logged.ref ? { query: logged.ref.name, namespace: logged.ref.namespace } : undefined);
+    if (span) endWithUsage(span, run.usage);
+    this.log.ended(logged, startedAt, run.usage);
+    return task;
   }
 
   /** Runs an already-built request (the REST `/execute` protocol): no resolution, no broker. */

@@ -88,7 +88,8 @@ export function engineRbacRules(features: readonly EngineFeature[] = DEFAULT_ENG
     cachedCore.push("secrets");
   }
   if (has("tools")) {
-    rules.push({ apiGroups: [ARK], resources: ["tools", "mcpservers"], verbs: ["get"], feature: "tools" });
+    // a2atasks: the built-in tool approval reads the decision of the task a Query paused on.
+    rules.push({ apiGroups: [ARK], resources: ["tools", "mcpservers", "a2atasks"], verbs: ["get"], feature: "tools" });
     cachedArk.push("tools", "mcpservers");
   }
   if (has("streaming")) {

@@ -94,7 +94,8 @@ before(async () => {
   });
   await new Promise<void>((r) => completions.listen(0, "127.0.0.1", r));
   dispatcher = await startDispatcher({ client: ark, namespace: ns, logger: silent });
-  resolver = new ClusterQueryResolver(ark, { serviceUrl: loopbackServiceUrl, logger: silent });
+  // approvals: false: this engine runs without approval support (its built-in approval is tested in approval.cluster.test.ts).
+  resolver = new ClusterQueryResolver(ark, { serviceUrl: loopbackServiceUrl, logger: silent, approvals: false });
   app = new ExecutorApp(new ToolEngine(), "tooled", { resolver, logger: silent, shutdownGracePeriodMs: 500 });
   const engineUrl = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
 

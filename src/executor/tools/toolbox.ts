@@ -10,6 +10,7 @@ import type { Logger } from "../../core/logger.js";
 import type { TokenUsage } from "../../protocol/messages.js";
 import type { QueryRef } from "../../protocol/query-extension.js";
 import type { ExecutionEngineRequest } from "../types.js";
+import { ApprovalGate, rejectionResult } from "./approval.js";
 import { runBuiltin } from "./builtin.js";
 import { ToolApprovalRequiredError, ToolCallError, ToolNotFoundError, ToolUnavailableError } from "./errors.js";
 import { callHttpTool, HttpToolFailure } from "./http.js";
@@ -35,8 +36,18 @@ export interface ToolboxRun {
 export interface ToolHost {
   /** Runs agent and team tools as sub-Queries; absent: those tools are unavailable. */
   subQueries?: SubQueryRunner;
-  /** The approval seam; absent: tools whose `approval.required` is true fail with `ToolApprovalRequiredError`. */
+  /**
+   * The approval seam, asked for each call of a tool whose `approval.required`
+   * is true; it wins over the built-in approval. Absent, and without built-in
+   * approval (`approvals`), such calls fail with `ToolApprovalRequiredError`.
+   */
   approve?: ToolApprover;
+  /**
+   * @internal The built-in approval of an execution (the cluster resolver's):
+   * a call needing approval pauses the execution (input-required) and the
+   * re-sent Query resumes it with the decision.
+   */
+  approvals?: ApprovalGate;
 }
 
 /**
@@ -103,15 +114,19 @@ export class Toolbox implements ExecutionTools {
     const tool = this.get(name);
     if (!tool) throw new ToolNotFoundError(name, this.list().map((t) => t.name));
     if (tool.unsupported) throw new ToolUnavailableError(name, tool.unsupported);
-    const parsed = parseArguments(name, args);
+    // Paused for approval: nothing more runs in this execution (ARK runs none of the model's batch).
+    if (this.host.approvals?.paused) throw this.host.approvals.pausedError(name);
+    let parsed = parseArguments(name, args);
     const toolCallId = options.toolCallId ?? "";
     const signal = options.signal ? AbortSignal.any([this.run.signal, options.signal]) : this.run.signal;
+    const rawArguments = typeof args === "string" && args !== "" ? args : JSON.stringify(parsed);
 
     if (tool.approval?.required) {
-      const rejected = await this.approve(tool, parsed, toolCallId, signal);
-      if (rejected) return rejected;
+      const verdict = await this.approve(tool, parsed, rawArguments, toolCallId, signal);
+      if ("result" in verdict) return verdict.result;
+      parsed = verdict.run;
     }
-    if (options.stream !== false) await this.run.streamToolCall(name, typeof args === "string" && args !== "" ? args : JSON.stringify(parsed), toolCallId);
+    if (options.stream !== false) await this.run.streamToolCall(name, rawArguments, toolCallId);
     // Hidden partial parameters first: the model's arguments win on conflict, as in ARK.
     const merged = tool.config.fixedArguments ? { ...tool.config.fixedArguments, ...parsed } : parsed;
     try {
@@ -123,17 +138,22 @@ export class Toolbox implements ExecutionTools {
     }
   }
 
-  /** Asks the approval hook; returns the rejection result, or `undefined` to go ahead. */
-  private async approve(tool: AgentTool, args: Record<string, unknown>, toolCallId: string, signal: AbortSignal): Promise<ToolResult | undefined> {
+  /**
+   * The approval hook's verdict (it wins), else the built-in approval's
+   * (which may pause the execution); without either the call fails.
+   */
+  private async approve(tool: AgentTool, args: Record<string, unknown>, rawArguments: string, toolCallId: string, signal: AbortSignal): Promise<{ run: Record<string, unknown> } | { result: ToolResult }> {
     const approve = this.host.approve;
-    if (!approve) throw new ToolApprovalRequiredError(tool.name);
+    if (!approve) {
+      if (this.host.approvals) return this.host.approvals.decide(tool, args, rawArguments, toolCallId);
+      throw new ToolApprovalRequiredError(tool.name);
+    }
     const decision = await approve({ tool, arguments: args, toolCallId, signal });
     if (this.run.aborted) throw this.run.abortError;
-    if (decision === "approved") return undefined;
-    if (decision === "timeout" && tool.approval?.onTimeout === "proceed") return undefined;
+    if (decision === "approved") return { run: args };
+    if (decision === "timeout" && tool.approval?.onTimeout === "proceed") return { run: args };
     // ARK's texts for a rejected call, handed to the model as the tool's (error) result.
-    const content = decision === "timeout" ? "Tool execution rejected: approval timeout exceeded" : "Tool execution rejected by user";
-    return { name: tool.name, toolCallId, content, isError: true, rejected: true };
+    return { result: rejectionResult(tool.name, toolCallId, decision === "timeout") };
   }
 
   private async dispatch(tool: AgentTool, args: Record<string, unknown>, toolCallId: string, signal: AbortSignal): Promise<ToolResult> {
