@@ -35,6 +35,7 @@ export type {
   AgentTool, ExecutionTools, ToolCallOptions, ToolResult, PendingToolCall, ToolApprovalDecision, ToolApprover,
 } from "./tools/types.js";
 export { ToolError, ToolNotFoundError, ToolUnavailableError, ToolApprovalRequiredError, ToolCallError } from "./tools/errors.js";
+export { ToolApprovalPendingError } from "./tools/approval.js";
 export { BUILTIN_TOOLS } from "./tools/builtin.js";
 export { subQueryRunner, PARENT_QUERY_LABEL, type SubQueryRunner, type SubQueryTarget, type SubQueryOutcome } from "./tools/sub-query.js";
 export type { ToolHost } from "./tools/toolbox.js";
