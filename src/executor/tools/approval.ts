@@ -24,6 +24,7 @@
 import { formatGoDuration } from "../../core/go-duration.js";
 import type { ApprovalOutcome } from "../../ark/a2a-task-client.js";
 import type { A2AProtocolTask } from "../../protocol/a2a.js";
+import { encodeGoJson } from "../../protocol/controller-wire.js";
 import { ToolError } from "./errors.js";
 import type { AgentTool, ToolApproval, ToolResult } from "./types.js";
 
@@ -140,10 +141,11 @@ export class ApprovalGate {
       kind: "task",
       status: { state: "input-required" },
       metadata: {
-        toolCalls: JSON.stringify(this.calls),
+        // Byte for byte as Go's json.Marshal writes them (struct field order, <>& escaped).
+        toolCalls: encodeGoJson(this.calls),
         timeout: rule.timeoutMs !== undefined ? formatGoDuration(rule.timeoutMs) : "",
         onTimeout: rule.onTimeout,
-        context: JSON.stringify({
+        context: encodeGoJson({
           ConversationID: this.agent.conversationId,
           PendingToolCallIndex: 0,
           CompletedToolResults: [],
