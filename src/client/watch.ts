@@ -7,7 +7,8 @@
  */
 
 import { backoffDelay, sleep, type BackoffOptions } from "../core/backoff.js";
-import { ArkSdkError, TimeoutError, TransportError, errorFromStatus, isClientClosed, isGone, isServerError, isTimeout, isTooManyRequests, isTransportError } from "./errors.js";
+import { errorFromStatus, isGone } from "./errors.js";
+import { WatchRestart, afterWatchFailure, parseWatchLine, watchTimeoutSeconds, type RepeatedFailure } from "./watch-decisions.js";
 import type { Logger } from "../core/logger.js";
 import type { KubernetesObject, Status } from "../core/meta.js";
 import { errorMessage } from "../core/errors.js";
@@ -90,30 +91,7 @@ function resourceVersionOf(object: KubernetesObject): string | undefined {
   return object.metadata?.resourceVersion;
 }
 
-/**
- * Errors after which reconnecting can help: no usable answer (but not a
- * closed client, after which nothing will ever succeed again), a 5xx, a
- * server timeout or a 429.
- */
-function isTransient(error: unknown): boolean {
-  if (isClientClosed(error)) return false;
-  return isTransportError(error) || isServerError(error) || isTimeout(error) || isTooManyRequests(error);
-}
-
-class WatchRestart extends ArkSdkError {}
-
-/** How many times in a row the same server error may answer a `watch()` (no `retryAllErrors`) before it is thrown as permanent. */
-export const PERMANENT_ERROR_REPEATS = 5;
-
-/**
- * A key for "the same server failure again": a 500 (or a route-less 404) with
- * the same message. Such an error is usually caused by the request itself
- * (a malformed resourceVersion), so repeating it cannot help.
- */
-function repeatKey(error: unknown): string | undefined {
-  if (!isServerError(error) || (error.status !== 500 && error.status !== 404)) return undefined;
-  return `${error.status} ${error.message}`;
-}
+export { PERMANENT_ERROR_REPEATS } from "./watch-decisions.js";
 
 /**
  * Runs list+watch until `signal` aborts, yielding every change. Never ends on
@@ -127,7 +105,7 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
   let failures = 0;
   let needList = resourceVersion === undefined;
   // The last server error and how many times in a row it answered.
-  let repeated: { key: string; count: number } | undefined;
+  let repeated: RepeatedFailure | undefined;
 
   while (!signal.aborted) {
     try {
@@ -139,12 +117,12 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
         repeated = undefined;
         yield { type: "SYNCED", resourceVersion: listed };
       }
-      const timeoutSeconds = options.serverTimeoutMs !== undefined ? Math.max(1, Math.ceil(options.serverTimeoutMs / 1000)) : 300 + Math.floor(Math.random() * 300);
+      const timeoutSeconds = watchTimeoutSeconds(options.serverTimeoutMs);
       const lines = source.watchLines({ resourceVersion: resourceVersion ?? "", timeoutSeconds, idleTimeoutMs: options.idleTimeoutMs, signal });
       for await (const line of lines) {
         failures = 0;
         repeated = undefined;
-        const event = parseEvent(line, source.kind);
+        const event = parseWatchLine(line, source.kind);
         if (event.type === "ERROR") {
           const error = errorFromStatus(event.object as Status, { method: "GET", path: "watch", kind: source.kind });
           throw error;
@@ -168,25 +146,20 @@ export async function* listWatch<T extends KubernetesObject>(source: ListWatchSo
       logger.debug("watch ended by server; resuming", { kind: source.kind, resourceVersion });
     } catch (error) {
       if (signal.aborted) return;
-      if (isGone(error)) {
+      const next = afterWatchFailure(error, options.retryAllErrors, repeated);
+      if (next.action === "relist") {
         logger.info("watch resourceVersion expired (410); relisting", { kind: source.kind, resourceVersion });
         needList = true;
         continue;
       }
-      if (error instanceof TimeoutError && error.idle) {
-        logger.debug("watch idle; reconnecting", { kind: source.kind, resourceVersion });
+      if (next.action === "reconnect") {
+        // Normal recovery, not a failure: a silent stream is reopened, a relist whose continue token expired starts again from its first page.
+        if (error instanceof WatchRestart) logger.info("continue token expired during a relist (410); listing again from the start", { kind: source.kind });
+        else logger.debug("watch idle; reconnecting", { kind: source.kind, resourceVersion });
         continue;
       }
-      if (error instanceof WatchRestart) {
-        // Normal recovery, not a failure: the relist starts again from its first page at once.
-        logger.info("continue token expired during a relist (410); listing again from the start", { kind: source.kind });
-        continue;
-      }
-      if (isClientClosed(error)) throw error;
-      if (!isTransient(error) && !options.retryAllErrors) throw error;
-      const key = repeatKey(error);
-      repeated = key === undefined ? undefined : { key, count: repeated?.key === key ? repeated.count + 1 : 1 };
-      if (repeated && repeated.count >= PERMANENT_ERROR_REPEATS && !options.retryAllErrors) throw error;
+      if (next.action === "throw") throw error;
+      repeated = next.repeated;
       failures += 1;
       const delay = backoffDelay(failures, options.backoff);
       options.onError?.(error);
@@ -253,24 +226,4 @@ export function relistDiff<T extends KubernetesObject>(known: ReadonlyMap<string
     if (!fresh.has(key)) changes.push({ type: "DELETED", object: previous, previous });
   }
   return changes;
-}
-
-interface RawEvent {
-  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
-  object: KubernetesObject;
-}
-
-function parseEvent(line: string, kind: string): RawEvent {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    throw new TransportError({ message: `${kind} watch sent a line that is not JSON: ${line.slice(0, 200)}` });
-  }
-  const event = parsed as { type?: unknown; object?: unknown };
-  const known = ["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"];
-  if (typeof event.type !== "string" || !known.includes(event.type) || typeof event.object !== "object" || event.object === null) {
-    throw new TransportError({ message: `${kind} watch sent an unexpected event: ${line.slice(0, 200)}` });
-  }
-  return parsed as RawEvent;
 }
