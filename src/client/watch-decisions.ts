@@ -29,7 +29,7 @@ export interface RepeatedFailure {
  * - `throw`: give up, the error ends the watch;
  * - `retry`: back off, then watch again; `repeated` is the new repeat state.
  */
-export type WatchFailureAction = { action: "relist" | "reconnect" | "throw" } | { action: "retry"; repeated: RepeatedFailure | undefined };
+export type WatchFailureAction = { action: "relist" } | { action: "reconnect" } | { action: "throw" } | { action: "retry"; repeated: RepeatedFailure | undefined };
 
 /**
  * Errors after which reconnecting can help: no usable answer (but not a
