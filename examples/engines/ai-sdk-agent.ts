@@ -1,8 +1,9 @@
 // Repository-only example (not shipped in the package): an ARK execution engine on the Vercel AI SDK with the agent's
 // tools (MCP, http, agent/team, builtin: whatever ctx.tools lists), the conversation's history, streaming and token
 // usage. One streamText call runs the whole tool loop; each call goes through ctx.tools (streamed to ARK as a
-// tool-call chunk, aborted with the query). Tested with the engine test kit only in test/integrations/engines.test.ts,
-// and end to end behind the local dispatcher on a local control plane in test/integrations/engines.cluster.test.ts.
+// tool-call chunk, paused for human approval when the tool requires it, aborted with the query). Tested with the
+// engine test kit only in test/integrations/engines.test.ts, and end to end behind the local dispatcher on a local
+// control plane in test/integrations/engines.cluster.test.ts.
 // Run it: PORT=8000 node --import tsx examples/engines/ai-sdk-agent.ts (in a cluster, or next to `ark-sdk dev`).
 import { streamText } from "ai";
 import { BaseExecutor, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";

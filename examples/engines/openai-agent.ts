@@ -1,9 +1,10 @@
 // Repository-only example (not shipped in the package): an ARK execution engine on the official `openai` client with
 // the agent's tools (MCP, http, agent/team, builtin: whatever ctx.tools lists), the conversation's history, streaming
 // and token usage. The client's runTools() runs the whole tool loop; each call goes through ctx.tools (streamed to ARK
-// as a tool-call chunk, aborted with the query). It is the trial's 185-line engine rewritten with the kit.
-// Tested with the engine test kit only in test/integrations/engines.test.ts, and end to end behind the local
-// dispatcher on a local control plane in test/integrations/engines.cluster.test.ts.
+// as a tool-call chunk, paused for human approval when the tool requires it, aborted with the query). It is the
+// trial's 185-line engine rewritten with the kit. Tested with the engine test kit only in
+// test/integrations/engines.test.ts, and end to end behind the local dispatcher on a local control plane in
+// test/integrations/engines.cluster.test.ts.
 // Run it: PORT=8000 node --import tsx examples/engines/openai-agent.ts (in a cluster, or next to `ark-sdk dev`).
 import { BaseExecutor, ExecutorApp, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
 import { chatParams, fromOpenAIMessages, openAIClientFor, openAIRunnableTools, toOpenAIMessages } from "ark-sdk/openai";

@@ -4,12 +4,13 @@
 // server serves the MCP tools, a node:http server on loopback is the http tool, and an agent tool runs a sub-Query on
 // the same engine. Every case runs for both engines: a tool loop (MCP + http + agent, each server counting its
 // calls) streamed to ark.queries.stream() through the local broker, a follow-up Query of the same conversation whose
-// model request carries the earlier turns (checked at the model server), and cancellation mid-tool-call.
+// model request carries the earlier turns (checked at the model server), cancellation mid-tool-call, and human
+// approval of a tool call (approve: the tool runs once; reject: it never runs), which the examples get from the kit.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { ArkClient, loopbackServiceUrl, type QueryStreamEvent } from "ark-sdk";
+import { ArkClient, isQueryTerminal, loopbackServiceUrl, type QueryResult, type QueryStreamEvent } from "ark-sdk";
 import { BaseExecutor, ClusterQueryResolver, ExecutorApp } from "ark-sdk/executor";
 import { startDispatcher, startLocalBroker, startLocalMcpServer, startLocalModelServer, type LocalBroker, type LocalMcpServer, type LocalModelServer, type QueryDispatcher, type RecordedChatRequest, type ScriptedReply } from "ark-sdk/testing";
 import { AiSdkAgentExecutor } from "../../examples/engines/ai-sdk-agent.js";
@@ -75,6 +76,8 @@ function script(request: RecordedChatRequest): ScriptedReply {
   }
   if (input.startsWith("trip:")) return { content: `Plan: ${results.join(" / ")}.`, chunkSize: 5, usage: { promptTokens: 40, completionTokens: 6 } };
   if (input === "hang") return { toolCalls: [{ id: "call_slow", name: "calc-slow", arguments: {} }] };
+  if (input.startsWith("careful:") && results.length === 0) return { content: "Asking first.", toolCalls: [{ id: "call_guarded", name: "weather", arguments: { city: "Oslo" } }] };
+  if (input.startsWith("careful:")) return { content: `Careful: ${results.join(" / ")}.` };
   return { content: `I was shown ${messages.slice(0, lastUser).filter((m) => m.role === "user").length} earlier user turns.` };
 }
 
@@ -133,6 +136,11 @@ before(async () => {
         tools: [{ type: "mcp", name: "calc-add" }, { type: "http", name: "weather" }, { type: "agent", name: `ask-helper-${name}` }, { type: "mcp", name: "calc-slow" }],
       },
     } as never);
+    // The same http tool, behind human approval.
+    await ark.agents.create({
+      metadata: { name: `careful-${name}` },
+      spec: { prompt: PLANNER_PROMPT, modelRef: { name: "local" }, executionEngine: { name }, tools: [{ type: "http", name: "weather", approval: { required: true, timeout: "5m", onTimeout: "reject" } }] },
+    } as never);
   }
 });
 
@@ -152,6 +160,17 @@ after(async () => {
 
 /** The chat requests the planner of `engine` sent since `from` (the helper's sub-Query requests left out). */
 const plannerRequests = (from: number) => model.requests.slice(from).filter((r) => text(messagesOf(r)[0]?.content) === PLANNER_PROMPT);
+
+/** Runs a `careful:` Query on `engine`'s careful agent until it pauses for approval of its weather call. */
+async function pausedForApproval(engine: string, city: string): Promise<QueryResult> {
+  const http0 = httpCalls.length;
+  const paused = await within(60_000, "the query to pause", ark.queries.run({ input: `careful: ${city}`, target: { type: "agent", name: `careful-${engine}` }, timeout: "60s" }, { timeoutMs: 55_000 }));
+  assert.equal(paused.phase, "input-required", `paused: ${paused.content}`);
+  const calls = JSON.parse(paused.pendingTask?.status?.protocolMetadata?.toolCalls ?? "[]") as { id: string; function: { name: string; arguments: string } }[];
+  assert.deepEqual(calls.map((c) => [c.id, c.function.name, JSON.parse(c.function.arguments)]), [["call_guarded", "weather", { city: "Oslo" }]]);
+  assert.deepEqual(httpCalls.slice(http0), [], "nothing ran before the decision");
+  return paused;
+}
 
 for (const engine of engines) {
   const target = { type: "agent" as const, name: `planner-${engine.name}` };
@@ -226,6 +245,26 @@ for (const engine of engines) {
       assert.equal((settled as { name?: string }).name, "QueryCanceledError", String(settled));
       assert.equal(plannerRequests(model0).length, 1, "no model call after the cancel");
       assert.equal(mcp.calls.length, mcp0 + 1);
+    });
+
+    it("approval: a tool with approval.required pauses the Query; approve() resumes it and the tool runs exactly once", async () => {
+      const http0 = httpCalls.length;
+      const paused = await pausedForApproval(engine.name, "Oslo");
+      await ark.a2aTasks.approve(paused.pendingTask?.metadata.name ?? "");
+      const done = await ark.queries.waitFor(paused.name, isQueryTerminal, { timeoutMs: 30_000 });
+      assert.equal(done.status?.phase, "done", done.status?.response?.content);
+      assert.deepEqual(httpCalls.slice(http0), ["/w/Oslo"], "the approved tool ran exactly once");
+      assert.match(done.status?.response?.content ?? "", /Careful: sunny in Oslo\.$/);
+    });
+
+    it("approval: reject() resumes the Query without running the tool; the model is told it was rejected", async () => {
+      const http0 = httpCalls.length;
+      const paused = await pausedForApproval(engine.name, "Oslo");
+      await ark.a2aTasks.reject(paused.pendingTask?.metadata.name ?? "", "not now");
+      const done = await ark.queries.waitFor(paused.name, isQueryTerminal, { timeoutMs: 30_000 });
+      assert.equal(done.status?.phase, "done", done.status?.response?.content);
+      assert.deepEqual(httpCalls.slice(http0), [], "a rejected tool never runs");
+      assert.match(done.status?.response?.content ?? "", /Careful: Tool execution rejected by user\.$/);
     });
   });
 }
