@@ -1,17 +1,18 @@
-// Import time of the built `ark-sdk` and `ark-sdk/executor` in a cold node process, median of N, against the same
-// import followed by every optional peer (what the entry points would cost if they imported openai, ai, the MCP
-// SDK and the OpenTelemetry SDK statically), measured in the same run, alternating. Each sample is one new process
-// timing its own `await import(...)` (process start excluded). Needs dist/ (`npm run build`).
-// Run: node --import tsx bench/import-time.ts   (BENCH_IMPORT_RUNS to change N, default 9)
+// Import time of ark-sdk's entry points in cold processes, as ratios against a baseline measured in the same run:
+// `@kubernetes/client-node` (the Kubernetes client most TypeScript users already load). Each sample is one new
+// process timing its own `await import(...)` (process start excluded); the median of N per entry; the order of the
+// entries rotates from run to run (the machine is shared). Also `ark-sdk` and `ark-sdk/executor` followed by every
+// optional peer (openai, ai, @ai-sdk/openai, the MCP SDK, the OpenTelemetry SDK): what the two entry points would
+// cost if they loaded those peers, which they do not (test/packaging/optional-peers.test.ts checks that).
+// Runs the built dist/ when it exists (`npm run build`), else the sources under tsx (then it says so: the figures
+// include tsx's on-the-fly compilation and are not those users get).
+// Run: node --import tsx bench/import-time.ts   (BENCH_IMPORT_RUNS to change N, default and minimum 15)
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const root = new URL("../", import.meta.url);
-if (!existsSync(new URL("dist/index.js", root))) {
-  console.error("dist/ is missing: run `npm run build` first");
-  process.exit(1);
-}
-const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 9);
+const built = existsSync(new URL("dist/index.js", root));
+const RUNS = Math.max(15, Number(process.env.BENCH_IMPORT_RUNS ?? 15));
 const PEERS = [
   "openai",
   "ai",
@@ -22,11 +23,27 @@ const PEERS = [
   "@opentelemetry/resources",
   "@opentelemetry/exporter-trace-otlp-http",
 ];
+const BASELINE = "@kubernetes/client-node";
+
+/** What one sample imports, in order. */
+const cases: { label: string; specifiers: string[] }[] = [
+  { label: BASELINE, specifiers: [BASELINE] },
+  { label: "ark-sdk", specifiers: ["ark-sdk"] },
+  { label: "ark-sdk/executor", specifiers: ["ark-sdk/executor"] },
+  { label: "ark-sdk/openai", specifiers: ["ark-sdk/openai"] },
+  { label: "ark-sdk/ai-sdk", specifiers: ["ark-sdk/ai-sdk"] },
+  { label: "ark-sdk + all optional peers", specifiers: ["ark-sdk", ...PEERS] },
+  { label: "ark-sdk/executor + all optional peers", specifiers: ["ark-sdk/executor", ...PEERS] },
+];
 
 /** ms one cold process takes to import `specifiers` in order. */
 function sample(specifiers: string[]): number {
   const script = `const t = performance.now(); for (const s of ${JSON.stringify(specifiers)}) await import(s); console.log(performance.now() - t);`;
-  return Number(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" }).trim());
+  const args = [...(built ? [] : ["--import", "tsx"]), "--input-type=module", "-e", script];
+  const out = execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }).trim().split("\n").at(-1) ?? "";
+  const ms = Number(out);
+  if (!Number.isFinite(ms)) throw new Error(`no timing from ${specifiers.join(", ")}: ${out}`);
+  return ms;
 }
 
 const median = (xs: number[]) => {
@@ -34,20 +51,22 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] ?? NaN;
 };
 
-for (const entry of ["ark-sdk", "ark-sdk/executor"]) {
-  const alone: number[] = [];
-  const withPeers: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    // Alternate who goes first: the machine is shared.
-    if (i % 2 === 0) {
-      alone.push(sample([entry]));
-      withPeers.push(sample([entry, ...PEERS]));
-    } else {
-      withPeers.push(sample([entry, ...PEERS]));
-      alone.push(sample([entry]));
-    }
+console.log(`import time, ${built ? "built dist/" : "sources under tsx (no dist/: run `npm run build` for the figures users get)"}, median of ${RUNS} cold processes each`);
+const samples = cases.map(() => [] as number[]);
+for (let run = 0; run < RUNS; run++) {
+  for (let k = 0; k < cases.length; k++) {
+    const i = (k + run) % cases.length;
+    samples[i]!.push(sample(cases[i]!.specifiers));
   }
-  const a = median(alone);
-  const b = median(withPeers);
-  console.log(`${entry.padEnd(18)} import ${a.toFixed(1)} ms (median of ${RUNS}); with the optional peers ${b.toFixed(1)} ms; ratio ${(a / b).toFixed(2)} (peers avoided: ${(b - a).toFixed(1)} ms)`);
+}
+const medians = samples.map(median);
+const baseline = medians[0]!;
+for (const [i, { label }] of cases.entries()) {
+  const ms = medians[i]!;
+  console.log(`${label.padEnd(38)} ${ms.toFixed(1).padStart(7)} ms   ×${(ms / baseline).toFixed(2)} of ${BASELINE}`);
+}
+for (const entry of ["ark-sdk", "ark-sdk/executor"]) {
+  const alone = medians[cases.findIndex((c) => c.label === entry)]!;
+  const withPeers = medians[cases.findIndex((c) => c.label === `${entry} + all optional peers`)]!;
+  console.log(`${entry}: ×${(alone / withPeers).toFixed(2)} of the same import with every optional peer loaded (${(withPeers - alone).toFixed(1)} ms avoided)`);
 }

@@ -1,6 +1,7 @@
 // Optional peers stay unloaded (issue 13, definition of done): importing `ark-sdk` and `ark-sdk/executor`, and
 // constructing an ExecutorApp without OTEL_EXPORTER_OTLP_ENDPOINT, loads none of openai, ai, @ai-sdk/*, the MCP SDK
-// or OpenTelemetry; `ark-sdk/otel` loads the OpenTelemetry SDK (the hook sees it). Runs the built dist/ when it
+// or OpenTelemetry; `ark-sdk/openai` loads only openai, `ark-sdk/ai-sdk` only the AI SDK, `ark-sdk/otel` the
+// OpenTelemetry SDK (the hook sees each). Import time: bench/import-time.ts. Runs the built dist/ when it
 // exists (CI builds it), else the sources under tsx.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -45,9 +46,18 @@ describe(`optional peers load only with their subpath (${built ? "dist" : "sourc
     assert.deepEqual([...loaded].filter(isOptionalPeer), [], `optional peers loaded: ${[...loaded].join(", ")}`);
   });
 
-  it("ark-sdk/ai-sdk and ark-sdk/openai load their peers (the hook sees a subpath's peer)", async () => {
-    const loaded = await packagesLoadedBy(`await import("ark-sdk/ai-sdk"); await import("ark-sdk/openai");`);
+  it("ark-sdk/openai loads openai and no other optional peer (the hook sees a subpath's peer)", async () => {
+    const loaded = await packagesLoadedBy(`await import("ark-sdk/openai");`);
     assert.ok(loaded.has("openai"), `ark-sdk/openai loads openai (${[...loaded].join(", ")})`);
+    assert.deepEqual([...loaded].filter((p) => isOptionalPeer(p) && p !== "openai"), [], "nothing of the AI SDK, the MCP SDK or OpenTelemetry");
+  });
+
+  it("ark-sdk/ai-sdk loads ai, and neither openai, the MCP SDK nor the OpenTelemetry SDK", async () => {
+    const loaded = await packagesLoadedBy(`await import("ark-sdk/ai-sdk");`);
+    assert.ok(loaded.has("ai"), `ark-sdk/ai-sdk loads ai (${[...loaded].join(", ")})`);
+    // @opentelemetry/api (the API only, no SDK) is a dependency of the `ai` package itself.
+    const aiOwn = (p: string) => p === "ai" || p.startsWith("@ai-sdk/") || p === "@opentelemetry/api";
+    assert.deepEqual([...loaded].filter((p) => isOptionalPeer(p) && !aiOwn(p)), [], "only the AI SDK and what it imports itself");
   });
 
   it("ark-sdk/otel loads the OpenTelemetry SDK and exporter", async () => {
