@@ -4,13 +4,14 @@
 // server serves the MCP tools, a node:http server on loopback is the http tool, and an agent tool runs a sub-Query on
 // the same engine. Every case runs for both engines: a tool loop (MCP + http + agent, each server counting its
 // calls) streamed to ark.queries.stream() through the local broker, a follow-up Query of the same conversation whose
-// model request carries the earlier turns (checked at the model server), cancellation mid-tool-call, and human
-// approval of a tool call (approve: the tool runs once; reject: it never runs), which the examples get from the kit.
+// model request carries the earlier turns (checked at the model server), cancellation mid-tool-call, a tool the
+// engine cannot run failing the Query, and human approval of a tool call (approve: the tool runs once; reject: it
+// never runs), which the examples get from the kit.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { ArkClient, isQueryTerminal, loopbackServiceUrl, type QueryResult, type QueryStreamEvent } from "ark-sdk";
+import { ArkClient, isQueryTerminal, loopbackServiceUrl, QueryFailedError, type QueryResult, type QueryStreamEvent } from "ark-sdk";
 import { BaseExecutor, ClusterQueryResolver, ExecutorApp } from "ark-sdk/executor";
 import { startDispatcher, startLocalBroker, startLocalMcpServer, startLocalModelServer, type LocalBroker, type LocalMcpServer, type LocalModelServer, type QueryDispatcher, type RecordedChatRequest, type ScriptedReply } from "ark-sdk/testing";
 import { AiSdkAgentExecutor } from "../../examples/engines/ai-sdk-agent.js";
@@ -78,6 +79,7 @@ function script(request: RecordedChatRequest): ScriptedReply {
   if (input === "hang") return { toolCalls: [{ id: "call_slow", name: "calc-slow", arguments: {} }] };
   if (input.startsWith("careful:") && results.length === 0) return { content: "Asking first.", toolCalls: [{ id: "call_guarded", name: "weather", arguments: { city: "Oslo" } }] };
   if (input.startsWith("careful:")) return { content: `Careful: ${results.join(" / ")}.` };
+  if (input === "filter") return { toolCalls: [{ id: "call_filtered", name: "filtered", arguments: { message: "x" } }] };
   return { content: `I was shown ${messages.slice(0, lastUser).filter((m) => m.role === "user").length} earlier user turns.` };
 }
 
@@ -119,6 +121,7 @@ before(async () => {
     metadata: { name: "weather" },
     spec: { type: "http", description: "Weather by city", inputSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, http: { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/w/{city}`, timeout: "10s" } },
   });
+  await ark.tools.create({ metadata: { name: "noop" }, spec: { type: "builtin", builtin: { name: "noop" } } });
   for (const { name, make } of engines) {
     const resolver = new ClusterQueryResolver(ark, { serviceUrl: loopbackServiceUrl, logger: silent });
     const app = new ExecutorApp(make(), { resolver, logger: silent, shutdownGracePeriodMs: 500 });
@@ -135,6 +138,11 @@ before(async () => {
         executionEngine: { name },
         tools: [{ type: "mcp", name: "calc-add" }, { type: "http", name: "weather" }, { type: "agent", name: `ask-helper-${name}` }, { type: "mcp", name: "calc-slow" }],
       },
+    } as never);
+    // A tool the engine cannot run: a builtin behind a jq result filter.
+    await ark.agents.create({
+      metadata: { name: `filtering-${name}` },
+      spec: { prompt: PLANNER_PROMPT, modelRef: { name: "local" }, executionEngine: { name }, tools: [{ type: "builtin", name: "filtered", partial: { name: "noop" }, functions: [{ name: "jq", value: ".x" }] }] },
     } as never);
     // The same http tool, behind human approval.
     await ark.agents.create({
@@ -245,6 +253,14 @@ for (const engine of engines) {
       assert.equal((settled as { name?: string }).name, "QueryCanceledError", String(settled));
       assert.equal(plannerRequests(model0).length, 1, "no model call after the cancel");
       assert.equal(mcp.calls.length, mcp0 + 1);
+    });
+
+    it("a tool the engine cannot run fails the Query with a message naming it, and the model is not asked again", async () => {
+      const model0 = model.requests.length;
+      const error = await within(60_000, "the failing query", ark.queries.run({ input: "filter", target: { type: "agent", name: `filtering-${engine.name}` }, timeout: "60s" }).catch((e: unknown) => e));
+      assert.ok(error instanceof QueryFailedError, error instanceof Error ? String(error) : `the Query did not fail: ${(error as QueryResult).phase} ${(error as QueryResult).content}`);
+      assert.match(error.message, /tool 'filtered' cannot run: its jq result filter/);
+      assert.equal(model.requests.length - model0, 1, "the one model call that asked for the tool");
     });
 
     it("approval: a tool with approval.required pauses the Query; approve() resumes it and the tool runs exactly once", async () => {
