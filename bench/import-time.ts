@@ -6,9 +6,13 @@
 // cost if they loaded those peers, which they do not (test/packaging/optional-peers.test.ts checks that).
 // Runs the built dist/ when it exists (`npm run build`), else the sources under tsx (then it says so: the figures
 // include tsx's on-the-fly compilation and are not those users get).
+// BENCH_IMPORT_BEFORE=<another checkout with its dist/ built> adds its `ark-sdk` and `ark-sdk/executor` (imported by
+// file URL) to the same run, to show an import time unchanged (or not) since that version.
 // Run: node --import tsx bench/import-time.ts   (BENCH_IMPORT_RUNS to change N, default and minimum 15)
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const root = new URL("../", import.meta.url);
 const built = existsSync(new URL("dist/index.js", root));
@@ -35,6 +39,15 @@ const cases: { label: string; specifiers: string[] }[] = [
   { label: "ark-sdk + all optional peers", specifiers: ["ark-sdk", ...PEERS] },
   { label: "ark-sdk/executor + all optional peers", specifiers: ["ark-sdk/executor", ...PEERS] },
 ];
+const before = process.env.BENCH_IMPORT_BEFORE;
+if (before) {
+  const dist = pathToFileURL(`${resolve(before)}/dist/`);
+  for (const [entry, file] of [["ark-sdk", "index.js"], ["ark-sdk/executor", "executor/index.js"]] as const) {
+    const url = new URL(file, dist);
+    if (!existsSync(url)) throw new Error(`BENCH_IMPORT_BEFORE: ${url.pathname} is missing (build that checkout first)`);
+    cases.push({ label: `${entry} (before)`, specifiers: [url.href] });
+  }
+}
 
 /** ms one cold process takes to import `specifiers` in order. */
 function sample(specifiers: string[]): number {
@@ -69,4 +82,11 @@ for (const entry of ["ark-sdk", "ark-sdk/executor"]) {
   const alone = medians[cases.findIndex((c) => c.label === entry)]!;
   const withPeers = medians[cases.findIndex((c) => c.label === `${entry} + all optional peers`)]!;
   console.log(`${entry}: ×${(alone / withPeers).toFixed(2)} of the same import with every optional peer loaded (${(withPeers - alone).toFixed(1)} ms avoided)`);
+}
+if (before) {
+  for (const entry of ["ark-sdk", "ark-sdk/executor"]) {
+    const now = medians[cases.findIndex((c) => c.label === entry)]!;
+    const then = medians[cases.findIndex((c) => c.label === `${entry} (before)`)]!;
+    console.log(`${entry}: ×${(now / then).toFixed(2)} of the same entry in ${before}`);
+  }
 }
