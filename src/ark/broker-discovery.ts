@@ -50,6 +50,12 @@ export interface BrokerDiscoveryOptions {
   values: () => ValueSourceResolver;
   /** How long an answer is reused, ms (default 30,000). */
   ttlMs?: number | undefined;
+  /**
+   * Re-read a found address on every lookup instead of reusing it for `ttlMs`
+   * (answers "no broker" are still reused): for readers backed by informers,
+   * where a re-read costs no API call and follows a moved broker Service at once.
+   */
+  followChanges?: boolean | undefined;
   logger: Logger;
 }
 
@@ -86,7 +92,7 @@ export class BrokerDiscovery {
       this.options.logger.warn(`broker discovery in ${namespace} failed: ${errorMessage(error)}`);
       return undefined;
     }
-    this.cache.set(namespace, { url, expires: Date.now() + (this.options.ttlMs ?? 30_000) });
+    if (url === undefined || !this.options.followChanges) this.cache.set(namespace, { url, expires: Date.now() + (this.options.ttlMs ?? 30_000) });
     return url;
   }
 

@@ -60,7 +60,13 @@ export interface ClusterQueryResolverOptions {
   brokerUrl?: string | undefined;
   /** Where `ARK_SDK_SERVICE_URLS` and `ARK_SDK_BROKER_URL` are read (default `process.env`). */
   env?: NodeJS.ProcessEnv | undefined;
-  /** How long a namespace's broker address is reused, ms (default 30,000). */
+  /**
+   * How long a namespace's broker address is reused, ms. Default: with the
+   * informer cache, a found address is re-read from the informers on every
+   * query (no API call; a moved broker Service is followed at once) and "no
+   * broker" is reused 30,000 ms; with cache `none`, 30,000 ms for both. An
+   * address that refuses connections is dropped at once either way.
+   */
   brokerCacheTtlMs?: number | undefined;
   /** Timeout of broker calls, ms (default 10,000). */
   brokerTimeoutMs?: number | undefined;
@@ -195,6 +201,7 @@ export class ClusterQueryResolver implements QueryResolver, Closeable {
       readConfigMap: (ns, name, signal) => this.cache.get(this.ark.core.configMaps, ns, name, signal),
       values: () => this.values({ ark: this.ark, cache: this.cache }, new Map()),
       ttlMs: options.brokerCacheTtlMs,
+      followChanges: options.brokerCacheTtlMs === undefined && (options.cache ?? "informer") === "informer",
       logger: this.logger,
     });
   }

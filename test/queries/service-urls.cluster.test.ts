@@ -184,6 +184,9 @@ describe("a broker that goes down and moves", () => {
   let ark: ArkClient;
   let first: LocalBroker;
   let second: LocalBroker | undefined;
+  let third: LocalBroker | undefined;
+  let followerApp: ExecutorApp | undefined;
+  let followerResolver: ClusterQueryResolver | undefined;
   const engineLog = recorder();
   const clientLog = recorder();
   let client: ArkClient;
@@ -192,7 +195,7 @@ describe("a broker that goes down and moves", () => {
   let dispatcher: Awaited<ReturnType<typeof startDispatcher>>;
 
   before(async () => {
-    namespace = await cluster.namespace("broker-moves");
+    namespace = await cluster.namespace("moves");
     ark = new ArkClient({ kubeConfig: cluster.kubeConfig, namespace, logger: silent });
     client = new ArkClient({ kubeConfig: cluster.kubeConfig, namespace, logger: clientLog });
     first = await startLocalBroker();
@@ -212,16 +215,19 @@ describe("a broker that goes down and moves", () => {
     await resolver?.close();
     await first?.close();
     await second?.close();
+    await third?.close();
+    await followerApp?.close({ gracePeriodMs: 100 });
+    await followerResolver?.close();
     await client?.close();
     await ark?.close();
   });
 
   /** Runs a streaming query through ark.queries.stream() (ARK_SDK_SERVICE_URLS=loopback) and returns the streamed text. */
-  async function streamed(input: string): Promise<string> {
+  async function streamed(input: string, agent = "scripted-agent"): Promise<string> {
     const saved = process.env.ARK_SDK_SERVICE_URLS;
     process.env.ARK_SDK_SERVICE_URLS = "loopback";
     try {
-      const query = await client.queries.start({ input, target: { type: "agent", name: "scripted-agent" } });
+      const query = await client.queries.start({ input, target: { type: "agent", name: agent } });
       let text = "";
       for await (const event of client.queries.stream(query.metadata.name ?? "", { signal: AbortSignal.timeout(60_000) })) {
         if (event.type === "text") text += event.text;
@@ -265,5 +271,24 @@ describe("a broker that goes down and moves", () => {
     for (let i = 0; text === "" && Date.now() - started < 30_000; i++) text = await streamed(`stream:back|${i}`);
     assert.match(text, /^back\d+$/, "a query streamed through the moved broker within 30 s");
     assert.equal(unreachable(engineLog).length, 1, "no new warning once the broker answers");
+  });
+
+  it("moved while the old broker still runs: the engine's default discovery follows the Service, not a 30 s TTL", async () => {
+    // An engine with the default broker cache (informers; no explicit TTL), primed with the current broker.
+    followerResolver = new ClusterQueryResolver(ark, { env: { ARK_SDK_SERVICE_URLS: "loopback" }, logger: silent });
+    followerApp = new ExecutorApp(new ScriptedEngine(), "scripted", { resolver: followerResolver, logger: silent, shutdownGracePeriodMs: 200 });
+    const url = await followerApp.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+    await ark.executionEngines.create({ metadata: { name: "follower" }, spec: { address: { value: url } } });
+    await ark.agents.create({ metadata: { name: "follower-agent" }, spec: { prompt: "p", executionEngine: { name: "follower" } } });
+    assert.equal(await streamed("stream:via|second", "follower-agent"), "viasecond");
+
+    third = await startLocalBroker();
+    await third.publish(ark, namespace);
+    // The old broker still accepts the engine's calls, so nothing fails: only re-reading the Service finds the new one.
+    // 15 s is far below the 30 s a cached address would be kept, and far above an informer's delay.
+    const started = Date.now();
+    let text = "";
+    for (let i = 0; text === "" && Date.now() - started < 15_000; i++) text = await streamed(`stream:third|${i}`, "follower-agent");
+    assert.match(text, /^third\d+$/, "a query streamed through the newly published broker within 15 s");
   });
 });
