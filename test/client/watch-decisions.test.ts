@@ -131,5 +131,7 @@ describe("parseWatchLine", () => {
   it("quotes at most 200 characters of a bad line", () => {
     const line = `x${"y".repeat(500)}`;
     assert.throws(() => parseWatchLine(line, "Agent"), (e: unknown) => e instanceof TransportError && e.message.endsWith(`: ${line.slice(0, 200)}`));
+    const event = JSON.stringify({ type: "RENAMED", object: { pad: "z".repeat(500) } });
+    assert.throws(() => parseWatchLine(event, "Agent"), (e: unknown) => e instanceof TransportError && e.message.endsWith(`unexpected event: ${event.slice(0, 200)}`));
   });
 });
