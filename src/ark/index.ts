@@ -28,6 +28,6 @@ export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, approvalOutcomeO
 // Service URLs: how clients (query streams) and engines (resolvers) reach in-cluster services such as the broker.
 export { clusterServiceUrl, loopbackServiceUrl, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
 export {
-  BROKER_URL_ENV, checkBrokerUrl, resolveServiceUrls, SERVICE_URL_MODES, SERVICE_URLS_ENV, serviceUrlFromEnv, serviceUrlModeFromEnv,
+  BROKER_URL_ENV, BrokerReachability, brokerUnreachableAdvice, checkBrokerUrl, resolveServiceUrls, SERVICE_URL_MODES, SERVICE_URLS_ENV, serviceUrlFromEnv, serviceUrlModeFromEnv,
   type ServiceUrlMode, type ServiceUrlRuleOptions, type ServiceUrls,
 } from "./service-urls.js";
