@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { ArkClient, isQueryTerminal, loopbackServiceUrl, type QueryResult } from "ark-sdk";
 import { ClusterQueryResolver, ExecutorApp } from "ark-sdk/executor";
 import { startDispatcher, startLocalBroker, startLocalModelServer, type LocalBroker, type LocalModelServer, type QueryDispatcher } from "ark-sdk/testing";
+import { AiSdkAgentExecutor } from "../../examples/engines/ai-sdk-agent.js";
 import { OpenAIAgentExecutor } from "../../examples/engines/openai-agent.js";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
 import { within } from "../helpers/deadline.js";
@@ -22,6 +23,7 @@ let dispatcher: QueryDispatcher;
 let model: LocalModelServer;
 let tool: Server;
 let app: ExecutorApp;
+let aiApp: ExecutorApp;
 let resolver: ClusterQueryResolver;
 /** Paths the delete tool was called with, at the tool's server. */
 const deleted: string[] = [];
@@ -45,26 +47,31 @@ before(async () => {
   resolver = new ClusterQueryResolver(ark, { serviceUrl: loopbackServiceUrl, logger: silent });
   app = new ExecutorApp(new OpenAIAgentExecutor(), { resolver, logger: silent, shutdownGracePeriodMs: 500 });
   const engineUrl = await app.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
+  aiApp = new ExecutorApp(new AiSdkAgentExecutor(), { resolver, logger: silent, shutdownGracePeriodMs: 500 });
+  const aiEngineUrl = await aiApp.listen({ host: "127.0.0.1", port: 0, handleSignals: false });
 
   await ark.executionEngines.create({ metadata: { name: "approving" }, spec: { address: { value: engineUrl } } });
+  await ark.executionEngines.create({ metadata: { name: "approving-ai-sdk" }, spec: { address: { value: aiEngineUrl } } });
   await ark.models.create({ metadata: { name: "local" }, spec: { provider: "openai", model: { value: "test-model" }, config: { openai: { apiKey: { value: "test-key" }, baseUrl: { value: model.url } } } } });
   await ark.tools.create({
     metadata: { name: "delete-files" },
     spec: { type: "http", description: "Deletes files", inputSchema: { type: "object", properties: { path: { type: "string" } } }, http: { url: `http://127.0.0.1:${(tool.address() as AddressInfo).port}/delete?path={path}`, timeout: "5s" } },
   });
-  const agent = (name: string, approval: Record<string, unknown>) =>
+  const agent = (name: string, approval: Record<string, unknown>, engine = "approving") =>
     ark.agents.create({
       metadata: { name },
-      spec: { prompt: "clean up carefully", modelRef: { name: "local" }, executionEngine: { name: "approving" }, tools: [{ type: "http", name: "delete_files", partial: { name: "delete-files" }, approval: { required: true, ...approval } }] },
+      spec: { prompt: "clean up carefully", modelRef: { name: "local" }, executionEngine: { name: engine }, tools: [{ type: "http", name: "delete_files", partial: { name: "delete-files" }, approval: { required: true, ...approval } }] },
     } as never);
   await agent("careful", { timeout: "5m" });
   await agent("hasty", { timeout: "1s", onTimeout: "reject" });
   await agent("eager", { timeout: "1s", onTimeout: "proceed" });
+  await agent("careful-ai-sdk", { timeout: "5m" }, "approving-ai-sdk");
 });
 
 after(async () => {
   await dispatcher?.close();
   await app?.close({ gracePeriodMs: 200 });
+  await aiApp?.close({ gracePeriodMs: 200 });
   await resolver?.close();
   await broker?.close();
   await model?.close();
@@ -155,5 +162,17 @@ describe("approval: an engine pauses a tool call for human approval and resumes 
     assert.deepEqual(deleted, ["/tmp/x"]);
     const task = (await ark.a2aTasks.list()).find((t) => t.spec.queryRef.name === first.name);
     assert.equal(task?.status?.conditions?.find((c) => c.type === "Completed")?.reason, "ApprovalTimeoutProceeded");
+  });
+
+  it("approve round trip through the AI SDK tool loop (streamText): pauses, approve() resumes, the tool runs exactly once, done", async () => {
+    deleted.length = 0;
+    model.reply(deleteCall("call_5"), deleteCall("call_5"), { content: "Deleted via the AI SDK." });
+    const paused = await pausedRun("careful-ai-sdk", "call_5");
+    assert.deepEqual(deleted, []);
+    await ark.a2aTasks.approve(paused.pendingTask?.metadata.name ?? "");
+    const done = await ark.queries.waitFor(paused.name, isQueryTerminal, { timeoutMs: 30_000 });
+    assert.equal(done.status?.phase, "done", done.status?.response?.content);
+    assert.equal(done.status?.response?.content, "Deleted via the AI SDK.");
+    assert.deepEqual(deleted, ["/tmp/x"]);
   });
 });
