@@ -23,6 +23,7 @@ import { A2ATaskClient } from "./a2a-task-client.js";
 import { QueryClient } from "./query-client.js";
 import { ResourceClient, type ResourceClientOptions, type Validator } from "../client/resource-client.js";
 import { SecretClient } from "./secrets.js";
+import { ApiKeyStore } from "./api-keys.js";
 import { Transport, type Impersonation, type RetryOptions } from "../client/transport.js";
 import { checkValidationMode, SchemaValidation, type ValidationMode } from "../client/schema-validation.js";
 
@@ -113,6 +114,7 @@ export abstract class ArkClientBase implements Closeable {
   protected readonly shared: SharedClientState;
   private readonly ownsTransport: boolean;
   private coreClients: CoreClients | undefined;
+  private apiKeyStore: ApiKeyStore | undefined;
 
   /** @internal */
   protected constructor(init: ArkClientOptions | { shared: SharedClientState; namespace: string }) {
@@ -177,6 +179,16 @@ export abstract class ArkClientBase implements Closeable {
    */
   get tokenSecrets(): SecretClient {
     return new SecretClient(this.core.secrets);
+  }
+
+  /**
+   * ARK API keys of this namespace, stored as ARK's API server stores them
+   * (one store per client, so `ark.apiKeys.verify` can be passed to
+   * `apiKeyAuth` as is). Other options: `new ApiKeyStore(ark.core.secrets, options)`.
+   */
+  get apiKeys(): ApiKeyStore {
+    this.apiKeyStore ??= new ApiKeyStore(this.core.secrets, { logger: this.shared.logger });
+    return this.apiKeyStore;
   }
 
   /** ARK configurations of this namespace (ConfigMap-backed). */

@@ -9,6 +9,11 @@
 
 export { ArkClient, ArkClientBase, ArkClientV1alpha1, ArkClientV1prealpha1, type ArkClientOptions, type FromEnvOptions, type CoreClients, type KindClient, type KindClients } from "./ark-client.js";
 export { SecretClient, type SecretSummary, type SecretInfo, type SecretDetail, type SecretMetadataInput } from "./secrets.js";
+export {
+  ApiKeyStore, apiKeySecretName, parseApiKeyMetadata, formatApiKeyMetadata, formatPythonUtc, API_KEY_SECRET_TYPE, API_KEY_METADATA_ANNOTATION, PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX,
+  DEFAULT_BCRYPT_ROUNDS, DEFAULT_LAST_USED_INTERVAL_MS,
+  type ApiKeyInfo, type ApiKeyCreated, type ApiKeyCreateInput, type ApiKeyClaims, type ApiKeyMetadata, type ApiKeyMetadataInput, type ApiKeyStoreOptions,
+} from "./api-keys.js";
 export { ConfigurationClient, CONFIGURATION_DATA_KEY, type Configuration, type ConfigurationMetadataInput } from "./configurations.js";
 export {
   ARK_DOMAIN, ARK_ANNOTATION_PREFIX, ARK_RESOURCE_TYPE_ANNOTATION, CONFIGURATION_RESOURCE_TYPE, DESCRIPTION_ANNOTATION, ALIAS_ANNOTATION,

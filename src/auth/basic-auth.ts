@@ -2,8 +2,8 @@
  * ARK's API-key authentication: `Authorization: Basic base64(<public key>:<secret key>)`,
  * parsed by the rules of the Python SDK's `BasicAuthValidator` and answered
  * as ARK's API server answers (401 with a JSON `detail`). The keys are checked
- * by a verifier you give (ARK's API server keeps them as bcrypt hashes in
- * Secrets of type `ark.mckinsey.com/api-key`).
+ * by a verifier you give; `ark.apiKeys.verify` checks them against the
+ * Secrets ARK's API server keeps (bcrypt hashes, type `ark.mckinsey.com/api-key`).
  */
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
@@ -28,6 +28,12 @@ export interface ApiKeyAuthOptions {
   publicPaths?: readonly string[];
   /** Where verifier failures are logged (default: silent). */
   logger?: Logger;
+  /**
+   * The namespace the keys live in. When set, a refused key is answered with
+   * ark-api's full text, `"Invalid API key credentials or key not found in
+   * namespace <namespace>"` (pass `ark.apiKeys.namespace`).
+   */
+  namespace?: string;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -64,6 +70,9 @@ export function createBasicAuthHeader(username: string, password: string): strin
  * auth format"`, `"Invalid API key credentials"`, or `"Basic authentication
  * failed"` when the verifier itself fails (logged).
  *
+ * Against the keys ark-api issued (Secrets of the namespace), pass the
+ * client's store: `apiKeyAuth(ark.apiKeys.verify, { namespace: ark.apiKeys.namespace })`.
+ *
  * @example
  * ```ts
  * const app = new ExecutorApp(executor, { auth: apiKeyAuth(async (pk, sk) => (keys.get(pk) === sk ? { sub: pk } : undefined)) });
@@ -72,6 +81,7 @@ export function createBasicAuthHeader(username: string, password: string): strin
 export function apiKeyAuth(verify: ApiKeyVerifier, options: ApiKeyAuthOptions = {}): RequestGuard {
   const publicPaths = new Set(options.publicPaths ?? DEFAULT_PUBLIC_PATHS);
   const logger = options.logger ?? silentLogger;
+  const invalidDetail = options.namespace === undefined ? "Invalid API key credentials" : `Invalid API key credentials or key not found in namespace ${options.namespace}`;
   return async (request: Request): Promise<GuardResult> => {
     if ((request.method === "GET" || request.method === "HEAD") && publicPaths.has(new URL(request.url).pathname)) return { ok: true };
     const header = request.headers.get("authorization");
@@ -86,7 +96,7 @@ export function apiKeyAuth(verify: ApiKeyVerifier, options: ApiKeyAuthOptions = 
       logger.error(`auth: API key verification failed: ${errorMessage(error)}`);
       return refuse("Basic authentication failed");
     }
-    return claims ? { ok: true, claims } : refuse("Invalid API key credentials");
+    return claims ? { ok: true, claims } : refuse(invalidDetail);
   };
 }
 
