@@ -221,7 +221,7 @@ describe("engine manifests: least-privilege RBAC", { timeout: 300_000 }, () => {
     const out = { stdout: "", stderr: "" };
     const io = { isTty: false, out: (t: string) => void (out.stdout += t), err: (t: string) => void (out.stderr += t) };
     assert.equal(await main(["engine", "manifests", "--name", "cli-engine", "--image", "example/engine:1", "-n", ns, "--features", "tools,status"], io), 0, out.stderr);
-    assert.match(out.stdout, /^# Execution engine "cli-engine".*\n# {3}resolve {7}get queries,agents,models,executionengines\n# {3}tools {9}get tools,mcpservers\n# {3}status {8}patch queries\/status\n/);
+    assert.match(out.stdout, /^# Execution engine "cli-engine".*\n# {3}resolve {7}get queries,agents,models,executionengines\n# {3}tools {9}get tools,mcpservers,a2atasks\n# {3}status {8}patch queries\/status\n/);
     const dir = await mkdtemp(join(tmpdir(), "ark-engine-"));
     try {
       await writeFile(join(dir, "engine.yaml"), out.stdout);
