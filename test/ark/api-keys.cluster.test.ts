@@ -6,10 +6,11 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import bcrypt from "bcryptjs";
 import { ApiKeyStore, ArkClient, formatApiKeyMetadata, silentLogger, type Secret } from "ark-sdk";
-import { apiKeyAuth, createBasicAuthHeader, type Claims } from "ark-sdk/auth";
-import { BaseExecutor, ExecutorApp, StaticQueryResolver, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { apiKeyAuth, createBasicAuthHeader } from "ark-sdk/auth";
+import { ExecutorApp, StaticQueryResolver } from "ark-sdk/executor";
 import { buildMessageSendBody, readEngineResponse } from "ark-sdk/protocol";
 import { testCluster, type TestCluster } from "../helpers/cluster.js";
+import { WhoAmIEngine } from "../helpers/who-am-i.js";
 
 const fixture = JSON.parse(readFileSync(new URL("../fixtures/ark-api-keys/ark-api-secret.json", import.meta.url), "utf8")) as {
   publicKey: string;
@@ -20,17 +21,6 @@ const META = "ark.mckinsey.com/api-key-metadata";
 const decode = (value: string | undefined) => Buffer.from(value ?? "", "base64").toString("utf8");
 /** Python's datetime.isoformat() of an aware UTC time. */
 const PY_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/;
-
-class WhoAmIEngine extends BaseExecutor {
-  readonly callers: (Claims | undefined)[] = [];
-  constructor() {
-    super("WhoAmI");
-  }
-  async executeAgent(_request: ExecutionEngineRequest, ctx: ExecutionContext): Promise<Message[]> {
-    this.callers.push(ctx.caller);
-    return [{ role: "assistant", content: `hello ${String(ctx.caller?.sub)}` }];
-  }
-}
 
 let cluster: TestCluster;
 let ark: ArkClient;

@@ -3,25 +3,12 @@
 // real local OIDC issuer. The engine sees the caller's verified claims.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { bearerAuth, TokenValidator, type Claims } from "ark-sdk/auth";
-import { BaseExecutor, ExecutorApp, StaticQueryResolver, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
+import { bearerAuth, TokenValidator } from "ark-sdk/auth";
+import { ExecutorApp, StaticQueryResolver } from "ark-sdk/executor";
 import { buildMessageSendBody, readEngineResponse } from "ark-sdk/protocol";
 import { silentLogger } from "../../src/core/logger.js";
 import { startLocalOidcIssuer, type LocalOidcIssuer } from "../../src/testing/local-oidc-issuer.js";
-
-/** Answers with who called it, and remembers every caller it saw. */
-class WhoAmIEngine extends BaseExecutor {
-  readonly callers: (Claims | undefined)[] = [];
-
-  constructor() {
-    super("WhoAmI");
-  }
-
-  async executeAgent(_request: ExecutionEngineRequest, ctx: ExecutionContext): Promise<Message[]> {
-    this.callers.push(ctx.caller);
-    return [{ role: "assistant", content: `hello ${String(ctx.caller?.sub)}` }];
-  }
-}
+import { WhoAmIEngine } from "../helpers/who-am-i.js";
 
 let idp: LocalOidcIssuer;
 let engine: WhoAmIEngine;

@@ -16,13 +16,17 @@ after(async () => {
   await cluster?.close();
 });
 
-async function example(name: string): Promise<string[]> {
+async function runExample(name: string, timeoutMs = 60_000): Promise<{ namespace: string; lines: string[] }> {
   const namespace = await cluster.namespace(`example-${name.replace(/\.ts$/, "")}`);
   const { stdout } = await run(process.execPath, ["--import", "tsx", `examples/${name}`], {
-    timeout: 60_000,
+    timeout: timeoutMs,
     env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, ARK_NAMESPACE: namespace },
   });
-  return stdout.trim().split("\n");
+  return { namespace, lines: stdout.trim().split("\n") };
+}
+
+async function example(name: string): Promise<string[]> {
+  return (await runExample(name)).lines;
 }
 
 describe("client examples", () => {
@@ -63,6 +67,22 @@ describe("client examples", () => {
       "re-apply #1 Agent/helper: unchanged",
       "configuration default-model = gpt (model used when none is named; tags team1)",
       "cleaned up",
+    ]);
+  });
+});
+
+// Issue 11 §5, API-key auth parity. bcrypt at ark-api's cost makes this example slower than the others.
+describe("API-key example", () => {
+  it("api-key-guard.ts admits the created key, refuses a wrong secret and the key once deleted", async () => {
+    const { namespace, lines } = await runExample("api-key-guard.ts", 120_000);
+    const refused = `401 {"detail":"Invalid API key credentials or key not found in namespace ${namespace}"}`;
+    assert.deepEqual(lines, [
+      "created pk-ark-… (secret shown once: true)",
+      'valid key -> 200 {"caller":"example client"}',
+      `wrong secret -> ${refused}`,
+      "listed: example client",
+      `after delete -> ${refused}`,
+      "listed after delete: 0",
     ]);
   });
 });
