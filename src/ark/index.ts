@@ -9,10 +9,11 @@
 
 export { ArkClient, ArkClientBase, ArkClientV1alpha1, ArkClientV1prealpha1, type ArkClientOptions, type FromEnvOptions, type CoreClients, type KindClient, type KindClients } from "./ark-client.js";
 export { SecretClient, type SecretSummary, type SecretInfo, type SecretDetail, type SecretMetadataInput } from "./secrets.js";
+// API keys as ark-api stores them; the metadata codec (Python's json.dumps and isoformat) stays internal.
 export {
-  ApiKeyStore, apiKeySecretName, parseApiKeyMetadata, formatApiKeyMetadata, formatPythonUtc, API_KEY_SECRET_TYPE, API_KEY_METADATA_ANNOTATION, PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX,
+  ApiKeyStore, apiKeySecretName, API_KEY_SECRET_TYPE, API_KEY_METADATA_ANNOTATION, PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX,
   DEFAULT_BCRYPT_ROUNDS, DEFAULT_LAST_USED_INTERVAL_MS,
-  type ApiKeyInfo, type ApiKeyCreated, type ApiKeyCreateInput, type ApiKeyClaims, type ApiKeyMetadata, type ApiKeyMetadataInput, type ApiKeyStoreOptions,
+  type ApiKeyInfo, type ApiKeyCreated, type ApiKeyCreateInput, type ApiKeyClaims, type ApiKeyStoreOptions,
 } from "./api-keys.js";
 export { ConfigurationClient, CONFIGURATION_DATA_KEY, type Configuration, type ConfigurationMetadataInput } from "./configurations.js";
 export {
@@ -33,6 +34,6 @@ export { A2ATaskClient, ApprovalStateError, approvalDecisionOf, approvalOutcomeO
 // Service URLs: how clients (query streams) and engines (resolvers) reach in-cluster services such as the broker.
 export { clusterServiceUrl, loopbackServiceUrl, type ServiceAddress, type ServiceUrlResolver } from "./value-source.js";
 export {
-  BROKER_URL_ENV, BrokerReachability, brokerUnreachableAdvice, checkBrokerUrl, resolveServiceUrls, SERVICE_URL_MODES, SERVICE_URLS_ENV, serviceUrlFromEnv, serviceUrlModeFromEnv,
+  BROKER_URL_ENV, BrokerReachability, brokerUnreachableAdvice, resolveServiceUrls, SERVICE_URLS_ENV, serviceUrlFromEnv,
   type ServiceUrlMode, type ServiceUrlRuleOptions, type ServiceUrls,
 } from "./service-urls.js";

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import bcrypt from "bcryptjs";
-import { apiKeySecretName, formatApiKeyMetadata, formatPythonUtc, parseApiKeyMetadata } from "ark-sdk";
+import { apiKeySecretName } from "ark-sdk";
+import { formatApiKeyMetadata, formatPythonUtc, parseApiKeyMetadata } from "../../src/ark/api-keys.js";
 
 const fixture = JSON.parse(readFileSync(new URL("../fixtures/ark-api-keys/ark-api-secret.json", import.meta.url), "utf8")) as {
   publicKey: string;
