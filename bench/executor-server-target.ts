@@ -10,7 +10,9 @@ import type { AddressInfo } from "node:net";
 import { BaseExecutor, ExecutorApp, StaticQueryResolver, type ExecutionEngineRequest, type Message } from "../src/executor/index.js";
 import { toWireRequest } from "../src/executor/types.js";
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
+// Logging off, the way the Logger contract lets a logger say so (isEnabled): without isEnabled ExecutorApp must build
+// and escape every line it might write, since it cannot know they are dropped.
+const silent = { debug() {}, info() {}, warn() {}, error() {}, isEnabled: () => false };
 
 class EchoEngine extends BaseExecutor {
   constructor() {
