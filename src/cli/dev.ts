@@ -53,7 +53,7 @@ function usage(env: { kubeconfig: string; broker: string; namespace: string }): 
    stream through the broker at ARK_SDK_BROKER_URL, in every namespace, and reach other published
    Services on 127.0.0.1 instead of cluster DNS)
 
-  1. Serve your engine, e.g.  PORT=8000 node --import tsx examples/engines/summarizer.ts
+  1. Serve your engine, e.g. in a project made by "ark-sdk init engine":  PORT=8000 npm run dev
   2. Register it and an agent on it, with the typed client or kubectl:
        await ark.executionEngines.create({ metadata: { name: "my-engine" }, spec: { address: { value: "http://127.0.0.1:8000" } } });
        await ark.agents.create({ metadata: { name: "my-agent" }, spec: { prompt: "...", executionEngine: { name: "my-engine" } } });
