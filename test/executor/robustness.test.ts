@@ -229,6 +229,8 @@ describe("a caller that stops reading a stream stops its task", () => {
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       const first = new TextDecoder().decode((await reader.read()).value);
       const taskId = (JSON.parse(first.slice("data: ".length)) as { result: { id: string } }).result.id;
+      // The first event is the task, sent before the engine starts (later still when tracing loads first).
+      await eventually("the engine runs", () => engine.calls.length === 1);
       await reader.cancel();
       await eventually("the engine is aborted", () => engine.calls[0]?.ctx.signal.aborted === true);
       assert.ok((engine.calls[0]?.ctx.signal.reason as ExecutionAbortedError).abortCause === "client-disconnected");
