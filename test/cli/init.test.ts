@@ -38,7 +38,7 @@ describe("ark-sdk init engine", () => {
     const dir = join(tmp, "hello-engine");
     const io = capture();
     assert.equal(await main(["init", "engine", "hello-engine", "--dir", dir, "--image", "registry.example/hello:1", "-n", "agents"], io), 0, io.stderr);
-    assert.deepEqual(listFiles(dir), [".dockerignore", ".gitignore", "Dockerfile", "README.md", "deploy/hello-engine.yaml", "package.json", "src/engine.ts", "src/main.ts", "test/engine.test.ts", "tsconfig.build.json", "tsconfig.json"].sort());
+    assert.deepEqual(listFiles(dir), [".dockerignore", ".gitignore", "Dockerfile", "README.md", "deploy/hello-engine.yaml", "deploy/kustomization.yaml", "package.json", "src/engine.ts", "src/main.ts", "test/engine.test.ts", "tsconfig.build.json", "tsconfig.json"].sort());
     const project = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; type: string; dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
     assert.equal(project.name, "hello-engine");
     assert.equal(project.type, "module");
