@@ -1,5 +1,5 @@
 // Lint rules: typescript-eslint's recommended set, a ban on explicit `any` (the
-// public API promises none), and the layer rule: each folder of src/ imports
+// public API promises none), one error root (src/ throws only ArkSdkError subclasses), and the layer rule: each folder of src/ imports
 // only from the layers below it (see "Architecture" in the README). The layers,
 // lowest first, are listed once in scripts/layers.mjs, shared with deps:check.
 import js from "@eslint/js";
@@ -37,6 +37,24 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // One error root: what src/ throws on purpose is an ArkSdkError (its name is its class, guards work across
+    // package copies). Abort reasons (`controller.abort(new Error(...))`) are not thrown at callers and stay free.
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ThrowStatement > NewExpression[callee.name=/^(Error|TypeError|RangeError|SyntaxError)$/]",
+          message: "Throw an ArkSdkError subclass (src/core/errors.ts and each layer's errors.ts), not a built-in Error.",
+        },
+        {
+          selector: "CallExpression[callee.property.name='reject'] > NewExpression[callee.name=/^(Error|TypeError|RangeError)$/]",
+          message: "Reject with an ArkSdkError subclass, not a built-in Error.",
+        },
+      ],
+    },
+  },
   {
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly" } },

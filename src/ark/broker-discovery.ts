@@ -8,7 +8,7 @@
 
 import { parse as parseYaml } from "yaml";
 import type { Logger } from "../core/logger.js";
-import { errorMessage } from "../core/errors.js";
+import { ConfigError, errorMessage } from "../core/errors.js";
 import type { ServiceUrlResolver, ValueSourceResolver } from "./value-source.js";
 import type { ConfigMap, Service } from "../client/core-kinds.js";
 import { isRecord } from "../core/json.js";
@@ -23,20 +23,20 @@ export interface StreamingConfig {
   serviceRef: { name: string; port: string; namespace?: string };
 }
 
-/** Parses the ConfigMap's data. @throws Error naming what is missing */
+/** Parses the ConfigMap's data. @throws ConfigError naming what is missing */
 export function parseStreamingConfig(data: Record<string, string> | undefined): StreamingConfig {
   const enabled = String(data?.enabled ?? "false").toLowerCase() === "true";
   let ref: unknown;
   try {
     ref = parseYaml(data?.serviceRef ?? "{}");
   } catch (error) {
-    throw new Error(`Invalid streaming configuration: serviceRef is not YAML (${errorMessage(error)})`);
+    throw new ConfigError(`Invalid streaming configuration: serviceRef is not YAML (${errorMessage(error)})`);
   }
   const r: Record<string, unknown> = isRecord(ref) ? ref : {};
   const name = typeof r.name === "string" ? r.name : "";
   const port = typeof r.port === "number" || typeof r.port === "string" ? String(r.port) : "";
   // ARK (GetStreamingConfig) requires only the name, and only when streaming is enabled.
-  if (!name && enabled) throw new Error("Invalid streaming configuration: serviceRef must have a name");
+  if (!name && enabled) throw new ConfigError("Invalid streaming configuration: serviceRef must have a name");
   const config: StreamingConfig = { enabled, serviceRef: { name, port } };
   if (typeof r.namespace === "string" && r.namespace) config.serviceRef.namespace = r.namespace;
   return config;
@@ -131,7 +131,7 @@ export interface BrokerTracesLookup {
  * reads it, `namespace:`); a numeric port is used as is, a named one is
  * looked up among the Service's ports, and port 80 is the fallback.
  * `undefined` when the namespace announces no broker.
- * @throws Error when the ConfigMap cannot be read
+ * @throws the lookup's error when the ConfigMap cannot be read
  */
 export async function discoverBrokerTracesUrl(lookup: BrokerTracesLookup, namespace: string, signal: AbortSignal): Promise<string | undefined> {
   const configMap = await lookup.readConfigMap(namespace, BROKER_CONFIG_NAME, signal);

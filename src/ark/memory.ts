@@ -9,7 +9,7 @@
  * empty and the engine's answer reports `memoryUnavailable`).
  */
 
-import { ArkSdkError, errorMessage } from "../core/errors.js";
+import { ArgumentError, ArkSdkError, errorMessage } from "../core/errors.js";
 import { linkAbort } from "../core/abort.js";
 import { isRecord } from "../core/json.js";
 import { fromWireMessage, type Message } from "../protocol/messages.js";
@@ -81,12 +81,12 @@ const MAX_PAGE_BYTES = 32 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const USER_AGENT = "ark-sdk-memory-client";
 
-/** The checked bounds of {@link HistoryOptions}, defaults applied. @throws TypeError for a bound that is not a non-negative integer */
+/** The checked bounds of {@link HistoryOptions}, defaults applied. @throws ArgumentError for a bound that is not a non-negative integer */
 export function historyBounds(options: HistoryOptions = {}): { limit: number; maxBytes: number } {
   const limit = options.limit ?? DEFAULT_LIMIT;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new TypeError(`history({ limit }): must be a non-negative integer, got ${String(limit)}`);
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new TypeError(`history({ maxBytes }): must be a non-negative integer, got ${String(maxBytes)}`);
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new ArgumentError("limit", `history({ limit }) must be a non-negative integer, got ${String(limit)}`);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new ArgumentError("maxBytes", `history({ maxBytes }) must be a non-negative integer, got ${String(maxBytes)}`);
   return { limit, maxBytes };
 }
 

@@ -24,7 +24,7 @@ import { readQueryResult, type QueryResult } from "./query-result.js";
 import { BrokerStreamError, ChunkReader, readBrokerStream, type QueryStreamEvent } from "./query-stream.js";
 import { QueryWatchHub } from "./query-watch-hub.js";
 import { ResourceClient, type ResourceClientOptions } from "../client/resource-client.js";
-import { errorMessage } from "../core/errors.js";
+import { ArkSdkError, errorMessage } from "../core/errors.js";
 import { linkAbort } from "../core/abort.js";
 
 /** Options of {@link QueryClient.wait}. */
@@ -232,7 +232,7 @@ export class QueryClient extends ResourceClient<Query> {
       stopped = stoppedBy();
       controller.abort();
     }
-    if (!stopped) throw new Error(`watch of Query "${name}" ended unexpectedly`);
+    if (!stopped) throw new ArkSdkError(`watch of Query "${name}" ended unexpectedly`);
     if (options.cancelOnStop) await this.cancelQuietly(name, namespace);
     const cancelled = options.cancelOnStop ? "; spec.cancel was set" : "";
     if (stopped === "timeout") throw new QueryTimeoutError(name, options.timeoutMs ?? 0, last);

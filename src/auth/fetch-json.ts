@@ -3,7 +3,7 @@
  * cap: a slow or hostile endpoint must not stall requests or fill memory.
  */
 import { TokenValidationError } from "./errors.js";
-import { errorMessage } from "../core/errors.js";
+import { ArkSdkError, errorMessage } from "../core/errors.js";
 
 /** Limits of one metadata fetch. */
 export interface FetchJsonOptions {
@@ -56,7 +56,7 @@ async function readLimited(response: Response, maxBytes: number): Promise<string
   const declared = Number(response.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
-    throw new Error(`body of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
+    throw new ArkSdkError(`body of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
   }
   if (!response.body) return "";
   const chunks: Uint8Array[] = [];
@@ -68,7 +68,7 @@ async function readLimited(response: Response, maxBytes: number): Promise<string
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw new Error(`body exceeds the ${maxBytes}-byte limit`);
+      throw new ArkSdkError(`body exceeds the ${maxBytes}-byte limit`);
     }
     chunks.push(value);
   }

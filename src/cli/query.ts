@@ -9,6 +9,7 @@ import { ArkClient } from "../ark/ark-client.js";
 import { ArgumentError } from "../client/errors.js";
 import { consoleLogger } from "../core/logger.js";
 import { QueryFailedError } from "../ark/query-errors.js";
+import { BrokerStreamError } from "../ark/query-stream.js";
 import { normalizeTimeout, type QueryRunRequest, type QueryTargetType } from "../ark/query-request.js";
 import type { QueryResult } from "../ark/query-result.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -213,7 +214,7 @@ async function follow(
       io.err(`[tool call] ${event.name}\n`);
     } else if (event.type === "stream-error") io.err(`[engine error] ${event.message}\n`);
   }
-  throw new Error(`the stream of Query "${name}" ended without a result`);
+  throw new BrokerStreamError(`the stream of Query "${name}" ended without a result`);
 }
 
 function report(error: unknown, signal: AbortSignal, io: CliIo, output: string): number {

@@ -12,6 +12,7 @@
 import type { ArkClient } from "../ark/ark-client.js";
 import type { ValueSourceResolver } from "../ark/value-source.js";
 import { errorMessage } from "../core/errors.js";
+import { DispatchError } from "./dispatcher-errors.js";
 import { parseGoDuration } from "../core/go-duration.js";
 import type { Agent, Query } from "../generated/index.js";
 import { formatGoDuration } from "./dispatcher-status.js";
@@ -69,14 +70,14 @@ async function deleteAt(baseUrl: string, path: string, what: string, queryName: 
   const response = await fetch(`${baseUrl.replace(/\/+$/, "")}${path}`, { method: "DELETE", headers: { "User-Agent": "ark-controller/1.0" }, signal: AbortSignal.timeout(30_000) });
   await response.arrayBuffer().catch(() => undefined);
   if (response.status === 404 || response.status === 405) return;
-  if (response.status < 200 || response.status >= 300) throw new Error(`broker at ${baseUrl} returned HTTP ${response.status} deleting ${what} for query ${queryName}`);
+  if (response.status < 200 || response.status >= 300) throw new DispatchError(`broker at ${baseUrl} returned HTTP ${response.status} deleting ${what} for query ${queryName}`);
 }
 
 /**
  * The finalizer's clean-up: deletes the Query's messages from its Memory
  * (`spec.memory`, else Memory `default`; none: nothing to do) and its events
  * from the broker of `ark-config-broker` (none: nothing to do).
- * @throws Error when a broker answers with a failure or cannot be reached
+ * @throws DispatchError when a broker answers with a failure or cannot be reached
  */
 export async function cleanUpBroker(ark: ArkClient, values: ValueSourceResolver, query: Query): Promise<void> {
   const namespace = query.metadata?.namespace ?? "default";
@@ -104,5 +105,5 @@ export async function cleanUpBroker(ark: ArkClient, values: ValueSourceResolver,
   } catch (error) {
     problems.push(errorMessage(error));
   }
-  if (problems.length > 0) throw new Error(problems.join("; "));
+  if (problems.length > 0) throw new DispatchError(problems.join("; "));
 }

@@ -49,7 +49,7 @@ import { DispatchError } from "./dispatcher-errors.js";
 import { resolveQueryInput } from "./dispatcher-input.js";
 import { errorResponse, formatGoDuration, statusInPhase, statusNotStarted, statusWithOutcome, type DispatchOutcome } from "./dispatcher-status.js";
 import { DEFAULT_COMPLETIONS_ADDRESS, planDispatch, resolveTarget, type DispatchPlan, type TargetDeps } from "./dispatcher-target.js";
-import { errorMessage } from "../core/errors.js";
+import { ArgumentError, errorMessage } from "../core/errors.js";
 import { onAbort } from "../core/abort.js";
 
 /** The ARK release whose controller the dispatcher mimics (phases, reasons, messages, timeouts): the version of the bundled CRDs. */
@@ -219,7 +219,7 @@ class Dispatcher implements QueryDispatcher {
   private closed = false;
 
   constructor(options: DispatcherOptions) {
-    if (!options.client && !options.kubeConfig) throw new TypeError("startDispatcher: pass kubeConfig or client");
+    if (!options.client && !options.kubeConfig) throw new ArgumentError("kubeConfig", "startDispatcher: pass kubeConfig or client");
     this.options = options;
     this.namespace = options.namespace;
     // The shared service-URL rule; a local tool, so loopback unless ARK_SDK_SERVICE_URLS says otherwise.

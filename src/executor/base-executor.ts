@@ -4,6 +4,7 @@
  * signals failure and makes ARK record the query as failed.
  */
 
+import { ArgumentError } from "../core/errors.js";
 import type { ExecutionContext } from "./execution-context.js";
 import type { Message } from "../protocol/messages.js";
 import { renderTemplate } from "./prompt-template.js";
@@ -18,7 +19,7 @@ export abstract class BaseExecutor {
   readonly engineName: string;
 
   constructor(engineName: string) {
-    if (typeof engineName !== "string" || engineName.trim() === "") throw new TypeError("BaseExecutor: engineName must be a non-empty string");
+    if (typeof engineName !== "string" || engineName.trim() === "") throw new ArgumentError("engineName", "BaseExecutor needs a non-empty string");
     this.engineName = engineName;
   }
 

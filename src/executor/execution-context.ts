@@ -10,7 +10,7 @@ import type { Claims } from "../core/request-guard.js";
 import type { Logger } from "../core/logger.js";
 import type { BrokerStream, StreamedToolCall } from "./broker-client.js";
 import { ExecutionAbortedError, type AbortCause } from "./errors.js";
-import { errorMessage } from "../core/errors.js";
+import { ArgumentError, errorMessage } from "../core/errors.js";
 import { addTokenUsage, validateTokenUsage, type Message, type TokenUsage } from "../protocol/messages.js";
 import { boundHistory, historyBounds, MemoryUnavailableError, readConversation, type HistoryOptions, type MemoryEndpoint } from "../ark/memory.js";
 import { linkAbort } from "../core/abort.js";
@@ -253,7 +253,7 @@ export class ExecutionRun implements ExecutionContext {
   }
 
   async streamChunk(text: string): Promise<void> {
-    if (typeof text !== "string") throw new TypeError("streamChunk(text): text must be a string");
+    if (typeof text !== "string") throw new ArgumentError("text", "streamChunk(text) needs a string");
     // Nobody reads an aborted execution's stream: an engine that ignores ctx.signal learns it here.
     if (this.reason) throw this.reason;
     if (text === "") return;
@@ -270,7 +270,7 @@ export class ExecutionRun implements ExecutionContext {
   }
 
   async streamToolCall(name: string, args: string | Record<string, unknown> = "", toolCallId = "", index?: number): Promise<void> {
-    if (typeof name !== "string" || name === "") throw new TypeError("streamToolCall(name): name must be a non-empty string");
+    if (typeof name !== "string" || name === "") throw new ArgumentError("name", "streamToolCall(name) needs a non-empty string");
     if (!this.sinks.broker) return;
     const call: StreamedToolCall = {
       index: index ?? this.toolCallIndex++,

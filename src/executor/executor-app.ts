@@ -19,6 +19,7 @@ import type { BaseExecutor } from "./base-executor.js";
 import { ArgumentError, errorMessage } from "../core/errors.js";
 import { ExecutionRuntime } from "./execution-runtime.js";
 import { escapingLogger } from "./scoped-logger.js";
+import { ExecutorError } from "./errors.js";
 import { BodyTooLargeError, jsonReply, readNodeBody, readRequestBody, type IncomingCall, type Reply } from "./http-io.js";
 import { JsonRpcError, JsonRpcErrorCode, parseJsonRpcRequest, rpcError } from "../protocol/jsonrpc.js";
 import type { QueryResolver } from "./query-resolver.js";
@@ -215,8 +216,8 @@ export class ExecutorApp {
 
   /** Starts an HTTP server; resolves with its URL once listening. */
   async listen(options: ListenOptions = {}): Promise<string> {
-    if (this.server) throw new Error("ExecutorApp is already listening");
-    if (this.closing) throw new Error("ExecutorApp has been closed");
+    if (this.server) throw new ExecutorError("ExecutorApp is already listening");
+    if (this.closing) throw new ExecutorError("ExecutorApp has been closed");
     const host = options.host ?? "0.0.0.0";
     await this.executor.onStart();
     const requestTimeout = this.options.requestTimeoutMs ?? 60_000;

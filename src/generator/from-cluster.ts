@@ -2,6 +2,8 @@
  * Reads the CustomResourceDefinitions installed in a live cluster, so users
  * whose ARK is newer than this SDK can regenerate their own types.
  */
+import { ArgumentError, ArkSdkError, ConfigError, errorMessage } from "../core/errors.js";
+import { GeneratorError } from "./errors.js";
 import { request, type RequestOptions } from "node:https";
 import type { KubeConfigLike, KubeHttpsOptions } from "../core/kubeconfig-like.js";
 import { asCrd, type CrdSource } from "./read-crds.js";
@@ -23,7 +25,7 @@ const CRD_LIST_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
 async function loadKubeConfig(options: ClusterCrdOptions): Promise<KubeConfigLike> {
   if (options.kubeConfig) {
-    if (options.context) throw new Error("readClusterCrds: `context` goes with a kubeconfig file, not with `kubeConfig` (select the context on it yourself)");
+    if (options.context) throw new ArgumentError("context", "readClusterCrds: `context` goes with a kubeconfig file, not with `kubeConfig` (select the context on it yourself)");
     return options.kubeConfig;
   }
   // Loaded only here: the client library is large and `generate --crds` never needs it.
@@ -32,7 +34,7 @@ async function loadKubeConfig(options: ClusterCrdOptions): Promise<KubeConfigLik
   if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
   else kc.loadFromDefault();
   if (options.context) {
-    if (!kc.getContextObject(options.context)) throw new Error(`the kubeconfig has no context named "${options.context}"`);
+    if (!kc.getContextObject(options.context)) throw new ConfigError(`the kubeconfig has no context named "${options.context}"`);
     kc.setCurrentContext(options.context);
   }
   return kc;
@@ -46,7 +48,7 @@ function getJson(url: URL, options: RequestOptions, signal: AbortSignal | undefi
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
     });
-    req.on("timeout", () => req.destroy(new Error(`no answer from ${url.origin} within 30 s`)));
+    req.on("timeout", () => req.destroy(new ArkSdkError(`no answer from ${url.origin} within 30 s`)));
     req.on("error", reject);
     req.end();
   });
@@ -56,15 +58,22 @@ function getJson(url: URL, options: RequestOptions, signal: AbortSignal | undefi
 export async function readClusterCrds(options: ClusterCrdOptions = {}): Promise<CrdSource[]> {
   const kc = await loadKubeConfig(options);
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error(`the kubeconfig's context "${kc.getCurrentContext()}" names no cluster`);
+  if (!cluster) throw new ConfigError(`the kubeconfig's context "${kc.getCurrentContext()}" names no cluster`);
   const httpsOptions: RequestOptions = {};
   await kc.applyToHTTPSOptions(httpsOptions as KubeHttpsOptions);
   const url = new URL(CRD_LIST_PATH, cluster.server);
-  const { status, body } = await getJson(url, httpsOptions, options.signal);
-  if (status !== 200) throw new Error(`listing CustomResourceDefinitions from ${cluster.server} failed with HTTP ${status}: ${body.slice(0, 300)}`);
+  const origin = `cluster:${kc.getCurrentContext()}`;
+  let answer: { status: number; body: string };
+  try {
+    answer = await getJson(url, httpsOptions, options.signal);
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new GeneratorError({ file: origin }, `listing CustomResourceDefinitions from ${cluster.server} failed: ${errorMessage(error)}`);
+  }
+  const { status, body } = answer;
+  if (status !== 200) throw new GeneratorError({ file: origin }, `listing CustomResourceDefinitions from ${cluster.server} failed with HTTP ${status}: ${body.slice(0, 300)}`);
   const items = (JSON.parse(body) as { items?: unknown[] }).items ?? [];
   const groups = options.groups ?? ["ark.mckinsey.com"];
-  const origin = `cluster:${kc.getCurrentContext()}`;
   return items
     .map((item) => {
       // List items carry no apiVersion/kind of their own.

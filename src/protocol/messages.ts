@@ -8,6 +8,7 @@
 
 import { WireFormatError } from "./errors.js";
 import { isRecord } from "../core/json.js";
+import { ArgumentError } from "../core/errors.js";
 
 /** One function call requested by the model. */
 export interface ToolCall {
@@ -117,12 +118,12 @@ export function toWireTokenUsage(usage: TokenUsage): WireTokenUsage {
   };
 }
 
-/** Checks a reported usage and returns a clean copy. @throws TypeError naming the bad count */
+/** Checks a reported usage and returns a clean copy. @throws ArgumentError naming the bad count */
 export function validateTokenUsage(usage: TokenUsage): TokenUsage {
   const check = (field: keyof TokenUsage, value: number | undefined): number => {
     if (value === undefined) return 0;
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new TypeError(`TokenUsage.${field} must be a non-negative integer, got ${String(value)}`);
+      throw new ArgumentError(`TokenUsage.${field}`, `must be a non-negative integer, got ${String(value)}`);
     }
     return value;
   };

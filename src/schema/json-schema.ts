@@ -4,6 +4,8 @@
  * server reads and writes, including the `x-kubernetes-*` extensions.
  */
 
+import { ArgumentError } from "../core/errors.js";
+
 /** A CEL rule (`x-kubernetes-validations`); kept in schemas, not evaluated client-side. */
 export interface ValidationRule {
   rule: string;
@@ -77,7 +79,7 @@ const REF_PREFIX = "#/$defs/";
 export function resolveRef(ref: string, defs: Record<string, JsonSchemaProps> | undefined): JsonSchemaProps {
   const name = ref.startsWith(REF_PREFIX) ? ref.slice(REF_PREFIX.length) : undefined;
   const target = name === undefined ? undefined : defs?.[name];
-  if (!target) throw new Error(`schema reference ${JSON.stringify(ref)} does not name an entry of $defs`);
+  if (!target) throw new ArgumentError("$ref", `schema reference ${JSON.stringify(ref)} does not name an entry of $defs`);
   return target;
 }
 

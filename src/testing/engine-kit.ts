@@ -7,6 +7,7 @@
  */
 
 import { errorMessage } from "../core/errors.js";
+import { ExecutorError } from "../executor/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { BaseExecutor } from "../executor/base-executor.js";
 import type { StreamedToolCall } from "../executor/broker-client.js";
@@ -145,7 +146,7 @@ export async function runEngine(executor: BaseExecutor, request: ExecutionEngine
     const aborted = new Promise<never>((_, reject) => run.onAbort(() => reject(run.abortError)));
     aborted.catch(() => undefined);
     messages = await Promise.race([answer, aborted]);
-    if (!Array.isArray(messages)) throw new TypeError(`executeAgent must return an array of messages, got ${typeof messages}`);
+    if (!Array.isArray(messages)) throw new ExecutorError(`executeAgent must return an array of messages, got ${typeof messages}`);
   } catch (thrown) {
     error = thrown;
     messages = [];

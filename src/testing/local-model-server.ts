@@ -153,7 +153,7 @@ export async function startLocalModelServer(options: LocalModelServerOptions = {
     let body: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(await readBody(req));
-      if (!isRecord(parsed)) throw new Error("the body is not a JSON object");
+      if (!isRecord(parsed)) throw new LocalModelServerError("the body is not a JSON object");
       body = parsed;
     } catch (error) {
       return openAIError(res, 400, `invalid JSON body: ${errorMessage(error)}`);

@@ -5,6 +5,7 @@
  * validation is exercised over real HTTP, including key rotation and outages.
  * Not for production.
  */
+import { ArgumentError, ArkSdkError } from "../core/errors.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Closeable } from "../core/closeable.js";
@@ -117,7 +118,7 @@ export async function startLocalOidcIssuer(options: LocalOidcIssuerOptions = {})
   };
   const entry = (kid: string): KeyEntry => {
     const key = keys.get(kid);
-    if (!key) throw new Error(`local issuer has no key "${kid}"`);
+    if (!key) throw new ArgumentError("kid", `local issuer has no key "${kid}"`);
     return key;
   };
   await addKey();
@@ -136,7 +137,7 @@ export async function startLocalOidcIssuer(options: LocalOidcIssuerOptions = {})
     addKey,
     async sign(claims: JWTPayload = {}, signOptions: SignOptions = {}): Promise<string> {
       const kid = signOptions.kid ?? [...keys.entries()].find(([, key]) => key.published)?.[0];
-      if (kid === undefined) throw new Error("local issuer has no published key to sign with");
+      if (kid === undefined) throw new ArkSdkError("local issuer has no published key to sign with");
       const key = entry(kid);
       const now = Math.floor(Date.now() / 1000);
       const payload: JWTPayload = {

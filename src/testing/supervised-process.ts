@@ -6,6 +6,7 @@
  * parent is gone, which covers crashes and SIGKILL, where no exit hook runs.
  * Exit hooks cover the ordinary cases without waiting for the watchdog.
  */
+import { ArkSdkError } from "../core/errors.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, rmSync, type WriteStream } from "node:fs";
 
@@ -111,7 +112,7 @@ export class SupervisedProcess {
 
   /** Starts (or restarts, after it ended) the binary. */
   start(): void {
-    if (this.running) throw new Error(`${this.name} is already running`);
+    if (this.running) throw new ArkSdkError(`${this.name} is already running`);
     installExitHooks();
     this.log = createWriteStream(this.options.logFile, { flags: "a" });
     const child = spawn(

@@ -11,7 +11,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { KubeConfigLike } from "../core/kubeconfig-like.js";
 import type { Closeable } from "../core/closeable.js";
 import { ArkClient } from "../ark/ark-client.js";
-import { errorMessage } from "../core/errors.js";
+import { ArkSdkError, errorMessage } from "../core/errors.js";
 import { silentLogger } from "../core/logger.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
 import { clientCaFiles, issueClientCert } from "./pki.js";
@@ -87,7 +87,7 @@ export async function testCluster(options: ControlPlaneOptions = {}, env: NodeJS
       try {
         await admin.core.namespaces.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
       } catch (error) {
-        throw new Error(`creating namespace ${name} failed: ${errorMessage(error)}`, { cause: error });
+        throw new ArkSdkError(`creating namespace ${name} failed: ${errorMessage(error)}`, { cause: error });
       }
       return name;
     },

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { BaseExecutor, MemoryUnavailableError, readConversation, type MemoryEndpoint, type ExecutionContext, type ExecutionEngineRequest, type Message } from "ark-sdk/executor";
 import { engineRequest, runEngine, startLocalBroker, type LocalBroker } from "ark-sdk/testing";
+import { ArgumentError } from "ark-sdk";
 
 let broker: LocalBroker;
 /** Counts requests on their way to the broker (the paging mechanism). */
@@ -125,7 +126,7 @@ describe("readConversation", () => {
       const calls = await readConversation(own, "c", { maxBytes: 400 });
       assert.equal(calls[0]?.role, "assistant");
       assert.deepEqual(calls[0]?.toolCalls, [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }]);
-      await assert.rejects(readConversation(own, "c", { limit: -1 }), TypeError);
+      await assert.rejects(readConversation(own, "c", { limit: -1 }), (e: unknown) => e instanceof ArgumentError && e.field === "limit" && e.name === "ArgumentError");
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

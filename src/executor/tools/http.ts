@@ -8,7 +8,7 @@
  */
 
 import { linkAbort } from "../../core/abort.js";
-import { errorMessage } from "../../core/errors.js";
+import { ArkSdkError, errorMessage } from "../../core/errors.js";
 import { goFormat } from "./builtin.js";
 import type { HTTPToolConfig } from "./types.js";
 
@@ -51,7 +51,7 @@ export function renderFieldTemplate(template: string, data: Record<string, unkno
     if (open === -1) return out + rest;
     let before = rest.slice(0, open);
     const close = rest.indexOf("}}", open + 2);
-    if (close === -1) throw new Error(`unclosed action in template: ${rest.slice(open, open + 40)}`);
+    if (close === -1) throw new ArkSdkError(`unclosed action in template: ${rest.slice(open, open + 40)}`);
     let action = rest.slice(open + 2, close);
     rest = rest.slice(close + 2);
     if (action.startsWith("-") && /^-\s/.test(action)) {
@@ -65,7 +65,7 @@ export function renderFieldTemplate(template: string, data: Record<string, unkno
     out += before;
     const path = action.trim();
     if (!/^(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(path)) {
-      throw new Error(`template action {{${action}}} is not supported by ark-sdk (only field references such as {{.input.name}})`);
+      throw new ArkSdkError(`template action {{${action}}} is not supported by ark-sdk (only field references such as {{.input.name}})`);
     }
     let value: unknown = data;
     for (const key of path.slice(1).split(".")) {

@@ -62,7 +62,7 @@ export function subQueryRunner(ark: ArkClient): SubQueryRunner {
       );
     }
     if (result.phase !== "done") {
-      throw new Error(`sub-query ${result.namespace}/${result.name} ended in phase '${result.phase}'${result.phase === "input-required" ? " (it waits for a tool approval; ark-sdk does not resume nested approvals)" : ""}`);
+      throw new ExecutorError(`sub-query ${result.namespace}/${result.name} ended in phase '${result.phase}'${result.phase === "input-required" ? " (it waits for a tool approval; ark-sdk does not resume nested approvals)" : ""}`);
     }
     const usage = result.tokenUsage;
     return { content: result.content, ...(usage ? { usage } : {}) };
